@@ -1,0 +1,182 @@
+"""The indicator catalog (``data/catalog/indicators.csv``) and its pillars (``pillars.csv``).
+
+Each indicator is a real Kolada key figure (KPI) with Swedish and English titles, the pillar of
+innovation and transformation capacity it belongs to, its Agenda 2030 goal, its direction (1 = higher
+is better, -1 = lower is better, 0 = closest to ``target`` is best, empty = context, not scored), unit,
+whether Kolada splits it by gender, the municipality types it exists for and a plausible range.
+See ``data/catalog/README.md``.
+
+Examples
+--------
+>>> cat = load_catalog()
+>>> cat.loc["N00999", "pillar"], int(cat.loc["N00999", "direction"])
+('naringslivsdynamik', 1)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from natsam_analysis import config
+from natsam_analysis.errors import ValidationError
+from natsam_analysis.i18n import check_language
+
+KPI_PATTERN = re.compile(r"^[NU]\d{5}$")
+CONTEXT_PILLAR = "context"
+CATALOG_COLUMNS = [
+    "kpi", "title_sv", "title_en", "pillar", "sdg", "direction", "target", "unit", "gendered",
+    "municipality_type", "plausible_low", "plausible_high",
+]
+PILLAR_COLUMNS = ["pillar", "order", "label_sv", "label_en", "description_sv", "description_en"]
+
+
+def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
+    if not path.exists():
+        raise ValidationError(str(path), ["file not found"], hint="Restore it from the repository (git checkout).")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValidationError(str(path), [f"missing column(s): {', '.join(missing)}"],
+                              hint=f"The header must name: {', '.join(columns)}.")
+    return df
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def read_pillars(path: Path | None = None) -> pd.DataFrame:
+    """Read and validate ``pillars.csv``; indexed by ``pillar``, sorted by ``order``."""
+    path = Path(path) if path else config.catalog_dir() / "pillars.csv"
+    df = _read_csv(path, PILLAR_COLUMNS)
+    problems = []
+    for i, row in df.iterrows():
+        line = i + 2
+        if not row["pillar"]:
+            problems.append(f"line {line}, column 'pillar': empty")
+        if not row["order"].isdigit():
+            problems.append(f"line {line}, column 'order': {row['order']!r} is not a whole number")
+        for col in ("label_sv", "label_en"):
+            if not row[col].strip():
+                problems.append(f"line {line}, column {col!r}: empty")
+    dup = df["pillar"][df["pillar"].duplicated()]
+    problems += [f"column 'pillar': {p!r} appears more than once" for p in dup]
+    if problems:
+        raise ValidationError(str(path), problems, hint="Fix these cells in the pillar table.")
+    df["order"] = df["order"].astype(int)
+    return df.sort_values("order").set_index("pillar")
+
+
+def read_catalog(path: Path | None = None, pillars: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Read and validate an indicator catalog CSV.
+
+    Every problem is reported at once, with its line and column. Returns a frame indexed by ``kpi``
+    with typed columns: ``sdg`` (Int64), ``direction`` (Int64, <NA> for context indicators), ``target``,
+    ``plausible_low``, ``plausible_high`` (float) and ``gendered`` (bool).
+    """
+    path = Path(path) if path else config.catalog_dir() / "indicators.csv"
+    pillars = read_pillars() if pillars is None else pillars
+    df = _read_csv(path, CATALOG_COLUMNS)
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for i, row in df.iterrows():
+        line = i + 2  # header is line 1
+
+        def bad(col: str, why: str) -> None:
+            problems.append(f"line {line}, column {col!r}: {row[col]!r} {why}")
+
+        kpi = row["kpi"]
+        if not KPI_PATTERN.match(kpi):
+            bad("kpi", "is not a Kolada KPI id (N or U followed by five digits, e.g. N00999)")
+        elif kpi in seen:
+            bad("kpi", f"is listed twice (also on line {seen[kpi]})")
+        seen.setdefault(kpi, line)
+        for col in ("title_sv", "title_en", "unit"):
+            if not row[col].strip():
+                bad(col, "is empty")
+        if row["pillar"] not in pillars.index:
+            bad("pillar", f"is not a pillar in pillars.csv ({', '.join(pillars.index)})")
+        is_context = row["pillar"] == CONTEXT_PILLAR
+        if row["sdg"] and not (row["sdg"].isdigit() and 1 <= int(row["sdg"]) <= 17):
+            bad("sdg", "must be an Agenda 2030 goal number 1-17 (or empty)")
+        if row["direction"] not in ("1", "-1", "0", ""):
+            bad("direction", "must be 1 (higher is better), -1 (lower is better) or 0 (closest to target)")
+        elif row["direction"] == "" and not is_context:
+            bad("direction", f"may be empty only for the {CONTEXT_PILLAR!r} pillar")
+        target = _number(row["target"]) if row["target"] else None
+        if row["target"] and target is None:
+            bad("target", "is not a number")
+        if row["direction"] == "0" and target is None:
+            bad("target", "is required when direction is 0 (closest to target)")
+        if row["gendered"] not in ("true", "false"):
+            bad("gendered", "must be true or false")
+        if row["municipality_type"] not in ("A", "K", "L"):
+            bad("municipality_type", "must be A (all), K (municipalities) or L (regions)")
+        low, high = _number(row["plausible_low"]), _number(row["plausible_high"])
+        if low is None:
+            bad("plausible_low", "is not a number")
+        if high is None:
+            bad("plausible_high", "is not a number")
+        if low is not None and high is not None and not low < high:
+            problems.append(f"line {line}: plausible_low {low} must be below plausible_high {high}")
+    if problems:
+        raise ValidationError(str(path), problems, hint="Fix these cells in the catalog and reload.")
+
+    out = df[CATALOG_COLUMNS].copy()
+    out["sdg"] = pd.to_numeric(out["sdg"].replace("", None)).astype("Int64")
+    out["direction"] = pd.to_numeric(out["direction"].replace("", None)).astype("Int64")
+    for col in ("target", "plausible_low", "plausible_high"):
+        out[col] = pd.to_numeric(out[col].replace("", None)).astype(float)
+    out["gendered"] = out["gendered"] == "true"
+    return out.set_index("kpi")
+
+
+@cache
+def _default_catalog() -> pd.DataFrame:
+    return read_catalog()
+
+
+@cache
+def _default_pillars() -> pd.DataFrame:
+    return read_pillars()
+
+
+def load_catalog() -> pd.DataFrame:
+    """The project's validated indicator catalog, indexed by ``kpi`` (a copy; read once per process)."""
+    return _default_catalog().copy()
+
+
+def load_pillars() -> pd.DataFrame:
+    """The pillars (index ``pillar``; ``order``, labels and descriptions in Swedish and English)."""
+    return _default_pillars().copy()
+
+
+def scored_pillars() -> list[str]:
+    """Pillar ids that count towards capacity (every pillar but the context one), in display order."""
+    return [p for p in _default_pillars().index if p != CONTEXT_PILLAR]
+
+
+def pillar_label(pillar: str, lang: str | None = None) -> str:
+    """Display name of a pillar in ``lang``."""
+    return _default_pillars().loc[pillar, f"label_{check_language(lang)}"]
+
+
+def indicator_title(kpi: str, lang: str | None = None, catalog: pd.DataFrame | None = None) -> str:
+    """Title of an indicator in ``lang`` (the KPI id itself when it is not in the catalog)."""
+    cat = _default_catalog() if catalog is None else catalog
+    return str(cat.loc[kpi, f"title_{check_language(lang)}"]) if kpi in cat.index else kpi
+
+
+def indicators_of(pillar: str, catalog: pd.DataFrame | None = None) -> list[str]:
+    """KPI ids of a pillar, in catalog order."""
+    cat = _default_catalog() if catalog is None else catalog
+    return cat.index[cat["pillar"] == pillar].tolist()
