@@ -26,7 +26,7 @@ from natsam_analysis import config
 from natsam_analysis.errors import ValidationError
 from natsam_analysis.i18n import check_language
 
-KPI_PATTERN = re.compile(r"^[NU]\d{5}$")
+KPI_PATTERN = re.compile(r"^[NU][0-9]{5}$")  # ASCII digits only
 CONTEXT_PILLAR = "context"
 CATALOG_COLUMNS = [
     "kpi", "title_sv", "title_en", "pillar", "sdg", "direction", "target", "unit", "gendered",
@@ -46,6 +46,11 @@ def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
     return df
 
 
+def _is_whole(text: str) -> bool:
+    """True for a non-empty run of ASCII digits (``str.isdigit`` also accepts "²", which int() rejects)."""
+    return text.isascii() and text.isdigit()
+
+
 def _number(text: str) -> float | None:
     try:
         value = float(text)
@@ -63,7 +68,7 @@ def read_pillars(path: Path | None = None) -> pd.DataFrame:
         line = i + 2
         if not row["pillar"]:
             problems.append(f"line {line}, column 'pillar': empty")
-        if not row["order"].isdigit():
+        if not _is_whole(row["order"]):
             problems.append(f"line {line}, column 'order': {row['order']!r} is not a whole number")
         for col in ("label_sv", "label_en"):
             if not row[col].strip():
@@ -106,7 +111,7 @@ def read_catalog(path: Path | None = None, pillars: pd.DataFrame | None = None) 
         if row["pillar"] not in pillars.index:
             bad("pillar", f"is not a pillar in pillars.csv ({', '.join(pillars.index)})")
         is_context = row["pillar"] == CONTEXT_PILLAR
-        if row["sdg"] and not (row["sdg"].isdigit() and 1 <= int(row["sdg"]) <= 17):
+        if row["sdg"] and not (_is_whole(row["sdg"]) and 1 <= int(row["sdg"]) <= 17):
             bad("sdg", "must be an Agenda 2030 goal number 1-17 (or empty)")
         if row["direction"] not in ("1", "-1", "0", ""):
             bad("direction", "must be 1 (higher is better), -1 (lower is better) or 0 (closest to target)")

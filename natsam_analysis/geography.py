@@ -32,6 +32,7 @@ import pandas as pd
 
 from natsam_analysis import config, store
 from natsam_analysis.errors import NatsamError
+from natsam_analysis.i18n import swedish_sort_key
 
 #: The six municipalities hosting the national collaboration's innovation platforms, in display order.
 PLATFORM_MUNICIPALITIES: dict[str, str] = {
@@ -218,8 +219,9 @@ def municipality_names() -> dict[str, str]:
 def platform_first_order() -> list[str]:
     """Municipality ids with the six platforms first (in their fixed order), then the rest by name."""
     m = _tables()["municipalities"]
-    rest = m.loc[~m["platform"]].sort_values("name", key=lambda s: s.str.lower())["municipality_id"]
-    return list(PLATFORM_MUNICIPALITIES) + rest.tolist()
+    rest = m.loc[~m["platform"]]
+    rest = sorted(zip(rest["name"], rest["municipality_id"]), key=lambda item: swedish_sort_key(item[0]))
+    return list(PLATFORM_MUNICIPALITIES) + [mid for _, mid in rest]
 
 
 def _build_geojson() -> str:
@@ -252,6 +254,32 @@ def _geojson_text() -> str:
     except OSError:
         pass
     return text
+
+
+@cache
+def municipality_geojson_url() -> str:
+    """The municipality GeoJSON as a ``data:`` URL, for plotly's ``geojson`` attribute.
+
+    plotly.js fetches a string ``geojson`` once and shares it between traces, and Python-side figure
+    building does not copy a string: a map of 290 municipalities builds several times faster this way.
+    """
+    import base64
+
+    return "data:application/json;base64," + base64.b64encode(_geojson_text().encode("utf-8")).decode("ascii")
+
+
+@cache
+def _features() -> dict[str, dict]:
+    return {f["id"]: f for f in json.loads(_geojson_text())["features"]}
+
+
+def municipality_feature(municipality_id: str) -> dict:
+    """A FeatureCollection holding one municipality's (web-simplified) boundary."""
+    try:
+        feature = _features()[municipality_id]
+    except KeyError:
+        raise NatsamError(f"Unknown municipality id {municipality_id!r}: use a 4-digit id such as '0180'.") from None
+    return {"type": "FeatureCollection", "features": [feature]}
 
 
 def municipality_geojson() -> dict:

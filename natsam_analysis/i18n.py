@@ -92,6 +92,20 @@ def label(key: str, lang: str | None = None, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
+_SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}", "æ": "|", "ø": "}", "ü": "y", "é": "e"})
+
+
+def swedish_sort_key(text: str) -> str:
+    """Sort key that puts å, ä, ö after z, in that order, as Swedish dictionaries do.
+
+    Examples
+    --------
+    >>> sorted(["Örebro", "Åre", "Älmhult", "Zinkgruvan"], key=swedish_sort_key)
+    ['Zinkgruvan', 'Åre', 'Älmhult', 'Örebro']
+    """
+    return text.lower().translate(_SWEDISH_ORDER)
+
+
 def demo_note(lang: str | None = None) -> str:
     """The visible demo-data note in ``lang``."""
     return DEMO_NOTE[check_language(lang)]

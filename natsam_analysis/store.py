@@ -70,9 +70,13 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def _dump_parquet(df: pd.DataFrame, path: Path) -> None:
+    df.to_parquet(path, index=False, engine="pyarrow", compression="zstd")
+
+
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write a frame as parquet, atomically and reproducibly (same frame, same bytes)."""
-    atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd"))
+    atomic_write(path, lambda tmp: _dump_parquet(df, tmp))
 
 
 def read_manifest(folder: Path) -> dict[str, dict[str, Any]]:
@@ -95,17 +99,25 @@ def read_manifest(folder: Path) -> dict[str, dict[str, Any]]:
 def write_table(folder: Path, name: str, df: pd.DataFrame, provenance: dict[str, Any]) -> dict[str, Any]:
     """Store ``df`` as ``<folder>/<name>.parquet`` and record it in the manifest.
 
-    The table is written first, then the manifest; both atomically. Returns the manifest entry
-    (``provenance`` plus ``file``, ``rows`` and ``sha256``).
+    The table is written first, then the manifest; both atomically. Everything that can fail on bad
+    input (an unreadable manifest, a frame parquet cannot store, provenance that is not JSON) fails
+    before the previous table is replaced. Returns the manifest entry (``provenance`` plus ``file``,
+    ``rows`` and ``sha256``).
     """
     folder = Path(folder)
     path = folder / f"{name}.parquet"
-    write_parquet(df, path)
-    entry = {**provenance, "file": path.name, "rows": int(len(df)), "sha256": sha256_file(path)}
     manifest = read_manifest(folder)
-    manifest[name] = entry
-    atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
-    return entry
+    result: dict[str, Any] = {}
+
+    def write(tmp: Path) -> None:
+        _dump_parquet(df, tmp)
+        entry = {**provenance, "file": path.name, "rows": int(len(df)), "sha256": sha256_file(tmp)}
+        result["entry"] = entry
+        result["text"] = json.dumps({**manifest, name: entry}, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+    atomic_write(path, write)
+    atomic_write_text(folder / MANIFEST, result["text"])
+    return result["entry"]
 
 
 def has_table(folder: Path, name: str) -> bool:

@@ -36,8 +36,9 @@ from natsam_analysis.errors import ValidationError
 PANEL_COLUMNS = ["municipality_id", "kpi", "year", "gender", "value", "status", "source"]
 PANEL_KEY = ["municipality_id", "kpi", "year", "gender"]
 GENDERS = ("T", "K", "M")
-MUNICIPALITY_ID_PATTERN = r"^\d{4}$"
-KPI_ID_PATTERN = r"^[NU]\d{5}$"
+# ASCII digits only: \d would also accept other scripts' digits ("١٨٠٠").
+MUNICIPALITY_ID_PATTERN = r"^[0-9]{4}$"
+KPI_ID_PATTERN = r"^[NU][0-9]{5}$"
 
 _FIX_HINT = (
     "Correct these rows at their source (or drop them) and validate again. Ids must be read as text "
@@ -97,7 +98,9 @@ def validate_panel(
         mask = np.asarray(mask, dtype=bool)
         shown = df[column] if values is None else values
         for pos in np.flatnonzero(mask)[:max_problems]:
-            problems.append((pos, f"{_row_label(pos, first_row)}, column {column!r}: {shown.iloc[pos]!r} {why}"))
+            value = shown.iloc[pos]
+            value = value.item() if isinstance(value, np.generic) else value  # 180, not np.int64(180)
+            problems.append((pos, f"{_row_label(pos, first_row)}, column {column!r}: {value!r} {why}"))
 
     # municipality_id: text of exactly four digits
     mid = df["municipality_id"]
@@ -105,9 +108,11 @@ def validate_panel(
         report(np.ones(len(df)), "municipality_id",
                "is a number; municipality ids are 4-character strings with leading zeros (\"0180\")")
         mid_text = pd.Series([""] * len(df), dtype=object)
+        mid_ok = np.zeros(len(df), dtype=bool)
     else:
         mid_text = mid.astype("string").fillna("")
-        report(~mid_text.str.fullmatch(MUNICIPALITY_ID_PATTERN).fillna(False), "municipality_id",
+        mid_ok = mid_text.str.fullmatch(MUNICIPALITY_ID_PATTERN).fillna(False).to_numpy(dtype=bool)
+        report(~mid_ok, "municipality_id",
                "is not a 4-digit municipality id with leading zeros (e.g. \"0180\")")
 
     # kpi: well formed, and known when a catalog is given
@@ -126,7 +131,8 @@ def validate_panel(
 
     # gender
     gender_text = df["gender"].astype("string").fillna("")
-    report(~gender_text.isin(GENDERS).to_numpy(dtype=bool), "gender", "is not T (total), K (women) or M (men)")
+    gender_ok = gender_text.isin(GENDERS).to_numpy(dtype=bool)
+    report(~gender_ok, "gender", "is not T (total), K (women) or M (men)")
 
     # value: numeric or missing
     value_num = pd.to_numeric(df["value"], errors="coerce")
@@ -140,9 +146,12 @@ def validate_panel(
     report(df["source"].astype("string").fillna("").str.strip().eq("").to_numpy(dtype=bool), "source",
            "is empty; say where the row came from (e.g. \"kolada\")")
 
-    # duplicate keys (only meaningful on rows whose key cells are valid)
+    # duplicate keys (only meaningful on rows whose key cells are valid: an invalid cell is reported
+    # above, and rows whose ids were all unreadable, e.g. numbers, are not duplicates of each other)
     key = pd.DataFrame({"m": mid_text, "k": kpi_text, "y": year_num, "g": gender_text})
-    dup = key.duplicated(keep=False).to_numpy() & key.notna().all(axis=1).to_numpy()
+    valid_key = mid_ok & well_formed & ~bad_year.to_numpy(dtype=bool) & gender_ok
+    dup = np.zeros(len(df), dtype=bool)
+    dup[valid_key] = key[valid_key].duplicated(keep=False).to_numpy()
     if dup.any():
         first_pos = key[dup].groupby(["m", "k", "y", "g"], sort=False).ngroup()
         groups = pd.Series(np.flatnonzero(dup)).groupby(first_pos.to_numpy()).agg(list)

@@ -39,7 +39,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
 from natsam_analysis import config, store
 from natsam_analysis.catalog import load_catalog
@@ -94,6 +93,8 @@ def generate_demo_panel(
     Returns a validated-shape panel sorted by kpi, municipality_id, year and gender (T, K, M), with
     ``source="demo"``.
     """
+    from scipy.special import ndtr  # only needed to generate; keeps loading the panel light
+
     cat = load_catalog() if catalog is None else catalog
     geo = municipalities()
     rng = np.random.default_rng(seed)
@@ -104,7 +105,8 @@ def generate_demo_panel(
     urban = _standardise(geo["ur6"].map(UR6_URBANITY).to_numpy(float)
                          - 0.35 * _standardise(np.log(geo["area_km2"].to_numpy()))
                          + rng.normal(0, 0.35, n))
-    centre = np.array([name in fa.split("-") for name, fa in zip(geo["name"], geo["fa_name"])], float)
+    centre = np.array([1.0 if name == fa.split("-")[0] else 0.5 if name in fa.split("-") else 0.0
+                       for name, fa in zip(geo["name"], geo["fa_name"])])
     county_codes, county_idx = np.unique(geo["county_id"], return_inverse=True)
     county_effect = rng.normal(0, 0.45, len(county_codes))[county_idx]
     capacity = _standardise(0.45 * urban + 0.35 * centre + county_effect + rng.normal(0, 0.8, n))
