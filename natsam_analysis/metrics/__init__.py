@@ -1,0 +1,1 @@
+"""Metrics: pure functions, DataFrame in, DataFrame out. No I/O, no plotting."""

@@ -1,0 +1,136 @@
+"""Charts: percentile profiles, time series against the nation, coverage, distributions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from natsam_analysis.i18n import label
+from natsam_analysis.viz.theme import BAND, HIGHLIGHT, NATIONAL, PALETTE, apply_theme, shorten
+
+
+def percentile_chart(
+    profile: pd.DataFrame, titles: Mapping[str, str], *, note: str, title: str | None = None,
+    lang: str | None = None,
+) -> go.Figure:
+    """Horizontal bars of a municipality's percentile in Sweden per indicator, with a marker for its
+    percentile among the platform municipalities. ``profile`` comes from
+    :func:`natsam_analysis.metrics.peers.municipality_profile`.
+    """
+    fig = go.Figure()
+    _percentile_traces(fig, profile, titles, lang)
+    fig.add_vline(x=50, line={"color": NATIONAL, "dash": "dot", "width": 1})
+    fig.update_xaxes(range=[0, 103], title=label("percentile_axis", lang), tickvals=[0, 25, 50, 75, 100])
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=percentile_height(len(profile)), barmode="overlay", bargap=0.35,
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
+    return apply_theme(fig, note=note, lang=lang, title=title)
+
+
+def percentile_height(n_indicators: int) -> int:
+    """Pixel height of a percentile chart with ``n_indicators`` bars."""
+    return max(320, 150 + 48 * n_indicators)
+
+
+def _percentile_traces(fig: go.Figure, profile: pd.DataFrame, titles: Mapping[str, str], lang) -> None:
+    y = [shorten(titles.get(k, k)) for k in profile["kpi"]]
+    full = [titles.get(k, k) for k in profile["kpi"]]
+    years = ["" if pd.isna(v) else str(v) for v in profile["year"]]
+    custom = [[t, None if pd.isna(v) else float(v), yr] for t, v, yr in zip(full, profile["value"], years)]
+    hover = "<b>%{customdata[0]}</b><br>%{x:.0f}<br>" + label("value", lang) + ": %{customdata[1]:.4~g} (%{customdata[2]})<extra></extra>"
+    fig.add_bar(x=profile["pct_sweden"], y=y, orientation="h", name=label("percentile_sweden", lang),
+                marker_color=PALETTE[0], customdata=custom, hovertemplate=hover)
+    fig.add_scatter(x=profile["pct_platforms"], y=y, mode="markers", name=label("percentile_platforms", lang),
+                    marker={"symbol": "diamond", "size": 12, "color": PALETTE[1], "line": {"color": "white", "width": 1}},
+                    customdata=custom, hovertemplate=hover)
+
+
+def series_chart(
+    municipality: pd.DataFrame, national: pd.DataFrame, *, name: str, note: str, unit: str = "",
+    title: str | None = None, lang: str | None = None,
+) -> go.Figure:
+    """A municipality's time series against the national median and the middle half of municipalities.
+
+    ``municipality`` has ``year, value``; ``national`` has ``year, median, q25, q75`` (see
+    :func:`natsam_analysis.metrics.peers.national_series`).
+    """
+    fig = go.Figure(_series_traces(municipality, national, name=name, lang=lang))
+    fig.update_xaxes(title=label("year", lang), dtick=1)
+    fig.update_yaxes(title=unit)
+    fig.update_layout(height=420, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+                      hovermode="x unified")
+    apply_theme(fig, note=note, lang=lang, title=title)
+    fig.update_layout(margin={"t": 110})  # two-line title above the legend
+    return fig
+
+
+def _series_traces(municipality: pd.DataFrame, national: pd.DataFrame, *, name: str, lang=None) -> list[go.Scatter]:
+    """Quartile band (two traces), national median, municipality."""
+    return [
+        go.Scatter(x=national["year"], y=national["q75"], mode="lines", line={"width": 0}, showlegend=False,
+                   hoverinfo="skip", name="q75"),
+        go.Scatter(x=national["year"], y=national["q25"], mode="lines", line={"width": 0}, fill="tonexty",
+                   fillcolor=BAND, name=label("national_range", lang), hoverinfo="skip"),
+        go.Scatter(x=national["year"], y=national["median"], mode="lines", name=label("national_median", lang),
+                   line={"color": NATIONAL, "dash": "dash", "width": 2}, hovertemplate="%{y:.4~g}"),
+        go.Scatter(x=municipality["year"], y=municipality["value"], mode="lines+markers", name=name,
+                   line={"color": HIGHLIGHT, "width": 3}, marker={"size": 7}, connectgaps=False,
+                   hovertemplate="%{y:.4~g}"),
+    ]
+
+
+def coverage_heatmap(cov: pd.DataFrame, titles: Mapping[str, str], *, note: str, lang: str | None = None) -> go.Figure:
+    """Heatmap of the share of municipalities with a value, indicator (rows) by year (columns)."""
+    y = [f"{k} {shorten(titles.get(k, k), 45)}" for k in cov.index]
+    fig = go.Figure(go.Heatmap(
+        z=cov.to_numpy() * 100, x=[str(c) for c in cov.columns], y=y, zmin=0, zmax=100, colorscale="Blues",
+        colorbar={"title": {"text": "%"}}, hovertemplate="%{y}<br>%{x}: %{z:.0f} %<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=max(400, 22 * len(cov) + 120))
+    return apply_theme(fig, note=note, lang=lang, title=label("coverage_title", lang))
+
+
+def platform_strip_chart(
+    pct: pd.DataFrame, titles: Mapping[str, str], names: Mapping[str, str], *, note: str,
+    title: str | None = None, lang: str | None = None,
+) -> go.Figure:
+    """Each platform municipality's national percentile on every indicator, one colour each.
+
+    ``pct`` is the long frame of :func:`natsam_analysis.metrics.peers.platform_percentiles`.
+    """
+    fig = go.Figure()
+    order = list(dict.fromkeys(pct["kpi"]))
+    y_labels = {k: shorten(titles.get(k, k), 50) for k in order}
+    for i, (mid, rows) in enumerate(pct.groupby("municipality_id", sort=False)):
+        fig.add_scatter(x=rows["percentile"], y=[y_labels[k] for k in rows["kpi"]], mode="markers",
+                        name=names.get(mid, mid), marker={"size": 10, "color": PALETTE[i % len(PALETTE)], "opacity": 0.85},
+                        hovertemplate=f"<b>{names.get(mid, mid)}</b><br>%{{y}}: %{{x:.0f}}<extra></extra>")
+    fig.add_vrect(x0=25, x1=75, fillcolor=BAND, line_width=0, layer="below")
+    fig.add_vline(x=50, line={"color": NATIONAL, "dash": "dot", "width": 1})
+    fig.update_xaxes(range=[0, 100], title=label("distribution_axis", lang), dtick=25)
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=[y_labels[k] for k in order])
+    fig.update_layout(height=max(400, 24 * len(order) + 140), legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
+    return apply_theme(fig, note=note, lang=lang, title=title)
+
+
+def distribution_chart(
+    values: pd.Series, highlights: Mapping[str, str], *, note: str, unit: str = "", title: str | None = None,
+    lang: str | None = None,
+) -> go.Figure:
+    """The national distribution of one indicator (all municipalities) with named municipalities marked."""
+    shown = values.dropna()
+    fig = go.Figure(go.Violin(x=shown.to_numpy(), name=label("sweden", lang), orientation="h", points="all",
+                              jitter=0.4, pointpos=0, marker={"size": 4, "color": NATIONAL, "opacity": 0.5},
+                              line={"color": NATIONAL}, fillcolor=BAND, hoverinfo="x", side="both", box_visible=True))
+    for i, (mid, name) in enumerate(highlights.items()):
+        if mid in shown.index:
+            fig.add_scatter(x=[shown[mid]], y=[label("sweden", lang)], mode="markers+text", name=name, text=[name],
+                            textposition="top center", marker={"size": 13, "color": PALETTE[i % len(PALETTE)],
+                                                               "line": {"color": "white", "width": 1}})
+    fig.update_xaxes(title=unit)
+    fig.update_layout(height=360, showlegend=False)
+    return apply_theme(fig, note=note, lang=lang, title=title)

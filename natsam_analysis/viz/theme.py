@@ -1,0 +1,112 @@
+"""One look for every figure: colour-blind-safe palette, fonts, Swedish number format, source notes.
+
+Examples
+--------
+>>> import plotly.graph_objects as go
+>>> fig = apply_theme(go.Figure(), note="Demodata – syntetiska värden, inte officiell statistik")
+>>> fig.layout.annotations[0].text
+'Demodata – syntetiska värden, inte officiell statistik'
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from natsam_analysis.i18n import check_language
+
+#: Okabe & Ito's colour-blind-safe qualitative palette.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+#: Colours for the six platform municipalities, in PLATFORM_MUNICIPALITIES order.
+PLATFORM_COLOURS = PALETTE[:6]
+HIGHLIGHT = "#D55E00"
+NATIONAL = "#7F7F7F"
+BAND = "rgba(127, 127, 127, 0.18)"
+NO_DATA = "#E6E6E6"
+SEQUENTIAL = "Viridis"
+DIVERGING = "BrBG"
+FONT = "Inter, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+#: plotly.js fetches a world topojson for every geo map, even with the basemap hidden; an empty
+#: inline topology keeps maps working offline and every request on the dashboard's own server.
+_EMPTY_TOPOLOGY = '{"type":"Topology","objects":{},"arcs":[]}'
+OFFLINE_TOPOJSON_URL = "data:application/json," + urllib.parse.quote(_EMPTY_TOPOLOGY) + "#/"
+PLOTLY_CONFIG = {"displaylogo": False, "topojsonURL": OFFLINE_TOPOJSON_URL, "responsive": True}
+
+
+TEMPLATE = "natsam"
+_GRID = "#EBEBEB"
+_AXIS = {"gridcolor": _GRID, "linecolor": _GRID, "zerolinecolor": _GRID, "ticks": "", "automargin": True,
+         "title": {"standoff": 12}}
+# A small template (plotly_white's look) instead of plotly_white itself: its per-trace defaults make
+# every figure several times slower to build, and loading it costs a dashboard's start-up.
+pio.templates[TEMPLATE] = go.layout.Template(layout={
+    "paper_bgcolor": "white", "plot_bgcolor": "white", "xaxis": _AXIS, "yaxis": _AXIS,
+    "hoverlabel": {"align": "left"}, "legend": {"bgcolor": "rgba(255,255,255,0)"},
+    "colorway": PALETTE, "geo": {"bgcolor": "white"},
+})
+
+
+def mimebundle(fig: go.Figure, config: dict | None = None) -> dict:
+    """The figure as plotly's MIME bundle (what ``fig.show()`` sends), with the suite's plot config.
+
+    Built without importing plotly's renderer machinery, which pulls in nbformat and jsonschema and
+    costs a dashboard seconds at start-up.
+    """
+    payload = json.loads(pio.to_json(fig, validate=False))
+    payload["config"] = dict(PLOTLY_CONFIG if config is None else config)
+    return {"application/vnd.plotly.v1+json": payload}
+
+
+def show(fig: go.Figure) -> None:
+    """Display a figure in a notebook as plotly's MIME bundle with the suite's config (offline maps)."""
+    from IPython.display import display
+
+    display(mimebundle(fig), raw=True)
+
+
+def separators(lang: str | None = None) -> str:
+    """plotly's ``separators``: decimal comma and space for thousands in Swedish, "." and "," in English."""
+    return ", " if check_language(lang) == "sv" else ".,"
+
+
+def apply_theme(fig: go.Figure, *, note: str, lang: str | None = None, title: str | None = None) -> go.Figure:
+    """Style ``fig`` in the suite's theme and add the visible source note under the plot."""
+    fig.update_layout(
+        template=TEMPLATE,
+        font={"family": FONT, "size": 13, "color": "#222"},
+        separators=separators(lang),
+        colorway=PALETTE,
+        margin={"l": 10, "r": 10, "t": 60 if title else 30, "b": 90},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    if title is not None:
+        fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}})
+    set_note(fig, note)
+    return fig
+
+
+def set_note(fig: go.Figure, note: str) -> None:
+    """Put (or replace) the source note at the bottom left of ``fig``."""
+    notes = [a for a in fig.layout.annotations if a.name == "source-note"]
+    if notes:
+        notes[0].text = note
+        return
+    fig.add_annotation(
+        name="source-note", text=note, xref="paper", yref="paper", x=0, y=0, xanchor="left",
+        yanchor="top", yshift=-62, showarrow=False, align="left", font={"size": 11, "color": "#555"},
+    )
+
+
+def shorten(text: str, width: int = 55) -> str:
+    """Cut a long indicator title to ``width`` characters with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1].rstrip(" ,-") + "…"
+
+
+def captioned(table: pd.DataFrame, note: str, precision: int = 1):
+    """A table for display in a notebook, with the source note as its visible caption."""
+    return table.style.set_caption(note).format(precision=precision, thousands=" ", decimal=",")
