@@ -1,0 +1,234 @@
+"""Kommunprofil (municipality profile): the dashboard behind ``dashboards/kommunprofil.ipynb``.
+
+Choose any of the 290 municipalities (searchable, the six platforms first) and a pillar: a map with
+the municipality outlined, its direction-aware percentile in Sweden and among the platform
+municipalities for each indicator of the pillar, and the time series of a chosen indicator against
+the national median. Swedish labels, English through the language toggle; the demo note or the
+Kolada source line is always visible.
+
+Examples
+--------
+>>> app = KommunprofilApp()                  # doctest: +SKIP
+>>> app.select(municipality_id="2584")       # doctest: +SKIP
+>>> app.widget                               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import pandas as pd
+
+from natsam_analysis import catalog as catalog_mod
+from natsam_analysis import geography
+from natsam_analysis.dashboard.widgets import (
+    FigureOutput, guarded, language_toggle, municipality_options, municipality_picker, note_html,
+)
+from natsam_analysis.errors import NatsamError
+from natsam_analysis.i18n import check_language, label
+from natsam_analysis.metrics import peers
+from natsam_analysis.metrics.coverage import latest_year
+from natsam_analysis.panel import is_synthetic, load_panel, source_line
+from natsam_analysis.viz import charts, maps
+from natsam_analysis.viz.theme import shorten
+
+DEFAULT_MUNICIPALITY = "0180"
+
+
+class KommunprofilApp:
+    """The municipality-profile dashboard as an object: widgets, figures and a ``select`` method.
+
+    Parameters
+    ----------
+    panel
+        The indicator panel (default :func:`natsam_analysis.load_panel`).
+    municipality_id, pillar, indicator, lang
+        The initial selection (default Stockholm, the first pillar, its first indicator, Swedish).
+    """
+
+    def __init__(self, panel: pd.DataFrame | None = None, *, municipality_id: str = DEFAULT_MUNICIPALITY,
+                 pillar: str | None = None, indicator: str | None = None, lang: str | None = None):
+        self.panel = load_panel() if panel is None else panel
+        self.provenance = dict(self.panel.attrs.get("provenance", {}))
+        self.catalog = catalog_mod.load_catalog()
+        self.geo = geography.municipalities().set_index("municipality_id")
+        self.names = self.geo["name"].to_dict()
+        self.n_units = len(self.geo)
+        self.geojson = geography.municipality_geojson_url()
+        self.lang = check_language(lang)
+        self.pillars = catalog_mod.scored_pillars()
+        self.municipality_id = self._check_municipality(municipality_id)
+        self.pillar = pillar or self.pillars[0]
+        if self.pillar not in self.pillars:
+            raise NatsamError(f"Unknown pillar {pillar!r}; choose one of {', '.join(self.pillars)}.")
+        self.indicator = indicator or catalog_mod.indicators_of(self.pillar, self.catalog)[0]
+        self._options = municipality_options()
+        self._build_widgets()
+        self._build_figures()
+        self._refresh_text()
+
+    # ------------------------------------------------------------------ public
+    @property
+    def widget(self) -> widgets.VBox:
+        """The whole dashboard, ready to display."""
+        return self._root
+
+    def select(self, municipality_id: str | None = None, pillar: str | None = None,
+               indicator: str | None = None, lang: str | None = None) -> None:
+        """Change the selection and update every figure and label (as the widgets do)."""
+        if lang is not None:
+            self.lang = check_language(lang)
+        if municipality_id is not None:
+            self.municipality_id = self._check_municipality(municipality_id)
+        if pillar is not None:
+            if pillar not in self.pillars:
+                raise NatsamError(f"Unknown pillar {pillar!r}; choose one of {', '.join(self.pillars)}.")
+            self.pillar = pillar
+            if indicator is None and self.indicator not in self._pillar_kpis():
+                indicator = self._pillar_kpis()[0]
+        if indicator is not None:
+            if indicator not in self.catalog.index:
+                raise NatsamError(f"Unknown indicator {indicator!r}; it is not in the catalog.")
+            self.indicator = indicator
+        self._sync_widgets()
+        self._refresh_text()
+        self.map.show(self.map_figure())
+        self.percentiles.show(self.percentile_figure())
+        self.series.show(self.series_figure())
+
+    def profile(self) -> pd.DataFrame:
+        """The current municipality's percentile profile for the current pillar."""
+        return peers.municipality_profile(self.panel, self.catalog, self.municipality_id, self._pillar_kpis(),
+                                          geography.PLATFORM_MUNICIPALITIES)
+
+    # ------------------------------------------------------------------ building
+    def _check_municipality(self, municipality_id: str) -> str:
+        if municipality_id not in self.geo.index:
+            raise NatsamError(label("unknown_municipality", self.lang, value=municipality_id))
+        return municipality_id
+
+    def _pillar_kpis(self) -> list[str]:
+        return catalog_mod.indicators_of(self.pillar, self.catalog)
+
+    def _titles(self) -> dict[str, str]:
+        return self.catalog[f"title_{self.lang}"].to_dict()
+
+    def _build_widgets(self) -> None:
+        self.status = widgets.HTML()
+        self.title = widgets.HTML()
+        self.intro = widgets.HTML()
+        self.note = widgets.HTML()
+        self.header = widgets.HTML()
+        self.language = language_toggle(self.lang)
+        self.municipality = municipality_picker(self.municipality_id, label("choose_municipality", self.lang))
+        self.pillar_choice = widgets.Dropdown(layout=widgets.Layout(width="320px"))
+        self.indicator_choice = widgets.Dropdown(layout=widgets.Layout(width="640px"))
+        self._set_choice_options()
+
+        on = guarded(self.status, lambda: label("no_data", self.lang))
+        self.language.observe(on(lambda c: self.select(lang=c["new"])), names="value")
+        self.municipality.observe(on(self._on_municipality), names="value")
+        self.pillar_choice.observe(on(lambda c: self.select(pillar=c["new"]) if c["new"] != self.pillar else None),
+                                   names="value")
+        self.indicator_choice.observe(
+            on(lambda c: self.select(indicator=c["new"]) if c["new"] and c["new"] != self.indicator else None),
+            names="value")
+
+    def _on_municipality(self, change) -> None:
+        mid = self._options.get(change["new"])
+        if mid and mid != self.municipality_id:
+            self.select(municipality_id=mid)
+
+    def _set_choice_options(self) -> None:
+        self._syncing = True
+        try:
+            self.pillar_choice.options = [(catalog_mod.pillar_label(p, self.lang), p) for p in self.pillars]
+            self.pillar_choice.value = self.pillar
+            titles = self._titles()
+            self.indicator_choice.options = [(titles[k], k) for k in self._pillar_kpis()]
+            self.indicator_choice.value = self.indicator
+            self.pillar_choice.description = label("pillar", self.lang)
+            self.indicator_choice.description = label("indicator", self.lang)
+            self.municipality.placeholder = label("choose_municipality", self.lang)
+        finally:
+            self._syncing = False
+
+    def _sync_widgets(self) -> None:
+        label_of = {mid: text for text, mid in self._options.items()}
+        if self.municipality.value != label_of[self.municipality_id]:
+            self.municipality.value = label_of[self.municipality_id]
+        if self.language.value != self.lang:
+            self.language.value = self.lang
+        self._set_choice_options()
+
+    def _build_figures(self) -> None:
+        self.map = FigureOutput(self.map_figure())
+        self.percentiles = FigureOutput(self.percentile_figure())
+        self.series = FigureOutput(self.series_figure())
+        controls = widgets.HBox([self.municipality, self.pillar_choice, self.language],
+                                layout=widgets.Layout(flex_flow="row wrap", gap="12px"))
+        left = widgets.VBox([self.percentiles.output], layout=widgets.Layout(flex="1 1 520px", min_width="420px"))
+        right = widgets.VBox([self.map.output], layout=widgets.Layout(flex="1 1 420px", min_width="360px"))
+        body = widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))
+        self._root = widgets.VBox([self.title, self.note, self.intro, controls, self.header, self.status, body,
+                                   self.indicator_choice, self.series.output])
+        self._root.add_class("natsam-kommunprofil")
+
+    # ------------------------------------------------------------------ figures
+    def _note(self, derived: bool) -> str:
+        return source_line(self.provenance, self.lang, derived=derived)
+
+    def _direction_text(self, direction, target) -> str:
+        if direction is None:
+            return label("direction_none", self.lang)
+        return label(f"direction_{direction}", self.lang, target=f"{target:g}" if target is not None else "")
+
+    def map_figure(self):
+        """The map of the current indicator (latest well-covered year), the municipality outlined."""
+        ind = self.catalog.loc[self.indicator]
+        year = latest_year(self.panel, self.indicator, self.n_units)
+        rows = self.panel[(self.panel["kpi"] == self.indicator) & (self.panel["gender"] == "T")
+                          & (self.panel["year"] == year)]
+        direction = None if pd.isna(ind["direction"]) else int(ind["direction"])
+        target = None if pd.isna(ind["target"]) else float(ind["target"])
+        return maps.municipality_map(
+            rows.set_index("municipality_id")["value"], self.names, note=self._note(False),
+            title=label("map_title", self.lang, indicator=shorten(self._titles()[self.indicator], 70), year=year),
+            colorbar_title=f"{ind['unit']}<br><sub>{self._direction_text(direction, target)}</sub>",
+            highlight=self.municipality_id, direction=direction, target=target, lang=self.lang, height=560,
+            geojson=self.geojson,
+        )
+
+    def percentile_figure(self):
+        """The current municipality's percentiles on the current pillar's indicators."""
+        title = label("percentile_title", self.lang, name=self.names[self.municipality_id],
+                      pillar=catalog_mod.pillar_label(self.pillar, self.lang))
+        return charts.percentile_chart(self.profile(), self._titles(), note=self._note(True), title=title,
+                                       lang=self.lang)
+
+    def series_figure(self):
+        """The current indicator over time: the municipality against the national median and quartiles."""
+        national = peers.national_series(self.panel, self.indicator)
+        own = peers.municipality_series(self.panel, self.indicator, self.municipality_id)
+        name = self.names[self.municipality_id]
+        title = f"{self._titles()[self.indicator]}<br><sub>{label('series_title', self.lang, name=name)}</sub>"
+        return charts.series_chart(own, national, name=name, note=self._note(True),
+                                   unit=self.catalog.loc[self.indicator, "unit"], title=title, lang=self.lang)
+
+    # ------------------------------------------------------------------ text
+    def _refresh_text(self) -> None:
+        lang = self.lang
+        self.title.value = f"<h2 style='margin:0'>{html.escape(label('kommunprofil_title', lang))}</h2>"
+        self.intro.value = f"<p style='max-width:900px'>{html.escape(label('kommunprofil_intro', lang))}</p>"
+        self.note.value = note_html(self._note(False), demo=is_synthetic(self.provenance))
+        row = self.geo.loc[self.municipality_id]
+        region_type = row["ur6_name"] if lang == "sv" else geography.UR6_NAMES[int(row["ur6"])][1]
+        tag = (f" · <b>{html.escape(label('platform_municipality', lang))}</b>" if row["platform"] else "")
+        self.header.value = (
+            f"<div class='natsam-header'><span style='font-size:1.4em;font-weight:600'>"
+            f"{html.escape(row['name'])}</span> ({self.municipality_id}){tag}<br>"
+            f"{html.escape(label('county', lang))}: {html.escape(row['county_name'])} · "
+            f"{html.escape(label('fa_region', lang))}: {html.escape(row['fa_name'])} "
+            f"({html.escape(region_type)})</div>"
+        )

@@ -1,0 +1,88 @@
+"""Small widget helpers used by every dashboard: municipality picker, language toggle, notes."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+from IPython.display import display
+
+from natsam_analysis import geography
+from natsam_analysis.errors import NatsamError
+from natsam_analysis.viz.theme import mimebundle
+
+log = logging.getLogger(__name__)
+
+
+def municipality_options() -> dict[str, str]:
+    """Picker labels -> municipality ids: "Stockholm (0180)", the six platforms first, then A-Ö."""
+    names = geography.municipality_names()
+    return {f"{names[mid]} ({mid})": mid for mid in geography.platform_first_order()}
+
+
+def municipality_picker(value_id: str, placeholder: str) -> widgets.Combobox:
+    """A searchable municipality field (type part of a name or id; the browser lists the matches)."""
+    options = municipality_options()
+    label_of = {mid: text for text, mid in options.items()}
+    return widgets.Combobox(
+        options=list(options), value=label_of[value_id], ensure_option=True, placeholder=placeholder,
+        layout=widgets.Layout(width="320px"),
+    )
+
+
+def language_toggle(lang: str) -> widgets.ToggleButtons:
+    """Svenska / English."""
+    return widgets.ToggleButtons(
+        options=[("Svenska", "sv"), ("English", "en")], value=lang,
+        style={"button_width": "80px"}, layout=widgets.Layout(width="auto"),
+    )
+
+
+class FigureOutput:
+    """A place on a dashboard where a plotly figure is shown and replaced by callbacks.
+
+    The figure goes out as plotly's MIME bundle, drawn by the plotly renderer that Voila serves as a
+    static (cacheable) asset. A ``go.FigureWidget`` would instead ship its ~5 MB JavaScript bundle
+    through the kernel for every widget and make a dashboard's first plot several times slower.
+    ``figure`` keeps the go.Figure last shown.
+    """
+
+    def __init__(self, fig: go.Figure):
+        self.output = widgets.Output()
+        self.figure = fig
+        self.show(fig)
+
+    def show(self, fig: go.Figure) -> None:
+        """Replace the figure (the old one stays on screen until the new one arrives)."""
+        self.figure = fig
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(mimebundle(fig), raw=True)
+
+
+def note_html(text: str, *, demo: bool) -> str:
+    """The source / demo note shown above a dashboard (highlighted for demo data)."""
+    style = ("background:#FFF4D6;border-left:4px solid #E69F00;" if demo else "background:#F2F5F8;border-left:4px solid #0072B2;")
+    return f'<div class="natsam-note" style="{style}padding:6px 10px;margin:4px 0">{html.escape(text)}</div>'
+
+
+def guarded(status: widgets.HTML, message: Callable[[], str]) -> Callable:
+    """Decorator for widget callbacks: a failure shows a short message instead of a traceback."""
+
+    def wrap(func: Callable) -> Callable:
+        def run(*args, **kwargs):
+            try:
+                result = func(*args, **kwargs)
+                status.value = ""
+                return result
+            except NatsamError as exc:
+                status.value = f'<div class="natsam-error" style="color:#B00020">{html.escape(str(exc))}</div>'
+            except Exception:  # noqa: BLE001 - viewers must never see a traceback
+                log.exception("dashboard callback failed")
+                status.value = f'<div class="natsam-error" style="color:#B00020">{html.escape(message())}</div>'
+        return run
+
+    return wrap
