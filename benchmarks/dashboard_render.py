@@ -1,0 +1,89 @@
+"""Time to the first plot of kommunprofil against the first output of an empty notebook.
+
+Both notebooks are served by one Voila server started exactly as ``natsam serve`` starts it; each is
+opened several times in a fresh browser context (alternating, so drift in the machine's load hits
+both), and the medians are compared. Target: ratio <= 1.5.
+
+    .venv/bin/python benchmarks/dashboard_render.py [--runs 5]
+
+Needs Debian's Chromium at /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from playwright.sync_api import sync_playwright
+
+from natsam_analysis import config
+from natsam_analysis.serve import VoilaServer, free_port, prepare_data
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+EMPTY_MARKER = "Tom anteckningsbok"
+TIMEOUT = 120_000
+
+
+def write_empty_notebook(path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(f"print({EMPTY_MARKER!r})")]
+    nbformat.write(nb, path)
+
+
+def time_page(browser, url: str, selector: str) -> float:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url, timeout=TIMEOUT)
+    page.wait_for_selector(selector, timeout=TIMEOUT, state="visible")
+    elapsed = time.perf_counter() - start
+    context.close()
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="page loads per notebook (default 5)")
+    args = parser.parse_args(argv)
+
+    prepare_data()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        shutil.copy(config.dashboards_dir() / "kommunprofil.ipynb", root / "kommunprofil.ipynb")
+        write_empty_notebook(root / "tom.ipynb")
+        with VoilaServer(root, port=free_port(), log_path=root / "voila.log") as server, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            cases = {
+                "empty notebook, first output": (server.url("tom.ipynb"), f"text={EMPTY_MARKER}"),
+                "kommunprofil, first plot": (server.url("kommunprofil.ipynb"), ".js-plotly-plot .main-svg .plot .trace"),
+            }
+            # one warm-up each (first kernel start, browser caches), not counted
+            for url, selector in cases.values():
+                time_page(browser, url, selector)
+            times: dict[str, list[float]] = {name: [] for name in cases}
+            for _ in range(args.runs):
+                for name, (url, selector) in cases.items():
+                    times[name].append(time_page(browser, url, selector))
+            browser.close()
+
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    width = max(map(len, medians))
+    for name, values in times.items():
+        runs = ", ".join(f"{v:.2f}" for v in values)
+        print(f"{name:<{width}}  median {medians[name]:6.2f} s   runs: {runs}")
+    empty, dashboard = medians["empty notebook, first output"], medians["kommunprofil, first plot"]
+    ratio = dashboard / empty
+    print(f"ratio (kommunprofil / empty notebook): {ratio:.2f}   target <= 1.5: {'met' if ratio <= 1.5 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

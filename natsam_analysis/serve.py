@@ -1,0 +1,274 @@
+"""Serve the Voila dashboards: data made ready up front, a local-only template, a clear port check.
+
+The dashboards are served by Voila with sources stripped, without tracebacks for viewers and with
+the ``natsam`` template: Voila's ``lab`` template minus its links to a CDN, so a dashboard makes no
+request off its own host. The template ships inside the package
+(``natsam_analysis/dashboard/share/voila/templates/natsam``) and is found by Voila through the
+``JUPYTER_PATH`` of the Voila process.
+
+Examples
+--------
+>>> dashboard_url("127.0.0.1", 8866)
+'http://127.0.0.1:8866/voila/render/kommunprofil.ipynb'
+>>> voila_command(Path("dashboards"), "127.0.0.1", 8866)[3:5]
+['dashboards', '--Voila.ip=127.0.0.1']
+>>> with VoilaServer(Path("dashboards"), port=free_port()) as server:   # doctest: +SKIP
+...     server.url("kommunprofil.ipynb")
+'http://127.0.0.1:41234/voila/render/kommunprofil.ipynb'
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from natsam_analysis import config, geography, store
+from natsam_analysis.errors import NatsamError
+from natsam_analysis.panel import KOLADA_TABLE, kolada_store
+from natsam_analysis.sources import demo
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8866
+#: The Voila template of the dashboards (see the module docstring).
+TEMPLATE = "natsam"
+#: The dashboard a viewer is sent to first.
+START_DASHBOARD = "kommunprofil.ipynb"
+
+
+def template_root() -> Path:
+    """The Jupyter data folder holding ``voila/templates/natsam``; prepend it to ``JUPYTER_PATH``."""
+    return Path(__file__).resolve().parent / "dashboard" / "share"
+
+
+def dashboard_url(host: str, port: int, notebook: str = START_DASHBOARD) -> str:
+    """The address of a dashboard served on ``host:port`` (IPv6 hosts in brackets).
+
+    Examples
+    --------
+    >>> dashboard_url("::1", 8870, "oversikt.ipynb")
+    'http://[::1]:8870/voila/render/oversikt.ipynb'
+    """
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/voila/render/{notebook}"
+
+
+def check_dashboards(folder: Path | None = None) -> Path:
+    """Return the dashboards folder (default: the project's) resolved, or raise if it has no notebook."""
+    folder = Path(folder or config.dashboards_dir()).expanduser().resolve()
+    if not folder.is_dir() or not any(folder.glob("*.ipynb")):
+        raise NatsamError(
+            f"{folder}: no dashboard notebooks (*.ipynb) to serve. Run from a complete checkout of the "
+            "project, or point --dashboards at a folder of dashboard notebooks."
+        )
+    return folder
+
+
+def free_port(host: str = DEFAULT_HOST) -> int:
+    """A TCP port on ``host`` that is free right now (chosen by the operating system)."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise a ``NatsamError`` unless a server can listen on ``host:port`` right now.
+
+    The check binds a socket to every address ``host`` resolves to, the way the server will (with
+    ``SO_REUSEADDR``, so a port left in TIME_WAIT by a stopped server still counts as free).
+
+    Examples
+    --------
+    >>> check_port("127.0.0.1", 0)
+    Traceback (most recent call last):
+    ...
+    natsam_analysis.errors.NatsamError: Port 0 is not a usable port: choose one from 1024 to 65535, e.g. --port 8866.
+    """
+    if not 1 <= port <= 65535:
+        raise NatsamError(f"Port {port} is not a usable port: choose one from 1024 to 65535, e.g. --port {DEFAULT_PORT}.")
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise NatsamError(f"Host {host!r} is not a known address ({exc.strerror}); use e.g. --host {DEFAULT_HOST}.") from None
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise NatsamError(
+                        f"Port {port} on {host} is already in use (perhaps by another dashboard server). "
+                        f"Stop that server or choose another port, e.g. natsam serve --port {port + 1}."
+                    ) from None
+                raise NatsamError(
+                    f"Cannot listen on {host}:{port}: {exc.strerror}. Choose another --host or --port "
+                    "(ports below 1024 need administrator rights)."
+                ) from None
+
+
+def start_page(folder: Path) -> str:
+    """The notebook a viewer should open first: ``kommunprofil.ipynb``, else the first by name."""
+    if (Path(folder) / START_DASHBOARD).exists():
+        return START_DASHBOARD
+    return sorted(p.name for p in Path(folder).glob("*.ipynb"))[0]
+
+
+def prepare_data() -> str:
+    """Make the data the dashboards read first ready, so the first viewer does not wait for it.
+
+    Generates the synthetic demo panel when there is no fetched Kolada data and the demo is missing
+    or out of date, and builds the cached municipality table and GeoJSON when missing.
+
+    Returns
+    -------
+    str
+        The panel the dashboards will show: ``"kolada"`` (fetched data) or ``"demo"`` (synthetic).
+    """
+    source = "kolada" if store.has_table(kolada_store(), KOLADA_TABLE) else "demo"
+    if source == "demo":
+        demo.ensure_demo()
+    geography.municipalities()
+    geography.municipality_geojson()
+    return source
+
+
+def voila_command(folder: Path, host: str, port: int, *, open_browser: bool = False) -> list[str]:
+    """The command line that runs Voila on the dashboards in ``folder``.
+
+    Sources are stripped, tracebacks hidden from viewers, the ``natsam`` template used, and Voila
+    may not move to another port when ``port`` is taken (its default is to try 50 others).
+    """
+    command = [
+        sys.executable, "-m", "voila", str(folder),
+        f"--Voila.ip={host}",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        f"--VoilaConfiguration.template={TEMPLATE}",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.show_tracebacks=False",
+    ]
+    if not open_browser:
+        command.append("--no-browser")
+    return command
+
+
+def voila_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) with the template folder first on ``JUPYTER_PATH``."""
+    env = dict(os.environ if base is None else base)
+    paths = [str(template_root())] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    env["JUPYTER_PATH"] = os.pathsep.join(paths)
+    return env
+
+
+def run_voila(folder: Path, host: str, port: int, *, open_browser: bool = False) -> int:
+    """Run Voila on ``folder`` in the foreground until it stops; return its exit status.
+
+    On POSIX systems this process becomes the Voila server (``exec``), so Ctrl-C and signals reach
+    Voila directly; elsewhere Voila runs as a child process.
+    """
+    command = voila_command(folder, host, port, open_browser=open_browser)
+    env = voila_environment()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execve(command[0], command, env)
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 130
+
+
+class VoilaServer:
+    """Voila on ``folder`` as a background process, started exactly as ``natsam serve`` starts it.
+
+    Meant for tests and benchmarks: use it as a context manager; on entry the port is checked and
+    the server started and waited for, on exit it is stopped (with its kernels).
+
+    Parameters
+    ----------
+    folder
+        Folder of dashboard notebooks.
+    host, port
+        Where to listen (see :func:`free_port` for a port nobody uses).
+    log_path
+        File that receives Voila's output (default: discarded).
+    startup_timeout
+        Seconds to wait for the server to accept connections.
+
+    Examples
+    --------
+    >>> with VoilaServer(config.dashboards_dir(), port=free_port()) as server:   # doctest: +SKIP
+    ...     html = urllib.request.urlopen(server.url()).read()
+    """
+
+    def __init__(self, folder: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+                 log_path: Path | None = None, startup_timeout: float = 60.0) -> None:
+        self.folder = Path(folder)
+        self.host = host
+        self.port = port
+        self.log_path = Path(log_path) if log_path else None
+        self.startup_timeout = startup_timeout
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def url(self, notebook: str = START_DASHBOARD) -> str:
+        """The address of ``notebook`` on this server."""
+        return dashboard_url(self.host, self.port, notebook)
+
+    def start(self) -> VoilaServer:
+        """Start Voila and wait until it accepts connections; raise a ``NatsamError`` if it cannot."""
+        check_port(self.host, self.port)
+        self._log = open(self.log_path, "wb") if self.log_path else None
+        self._process = subprocess.Popen(
+            voila_command(self.folder, self.host, self.port), env=voila_environment(),
+            stdin=subprocess.DEVNULL, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )
+        try:
+            self._wait_until_up()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_up(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise NatsamError(f"Voila stopped with status {self._process.returncode} while starting; "
+                                  f"see {self.log_path or 'its output'}.")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise NatsamError(f"Voila did not start on {self.host}:{self.port} within {self.startup_timeout:.0f} s.")
+
+    def stop(self) -> None:
+        """Stop Voila (it shuts its kernels down) and close the log."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> VoilaServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,88 @@
+"""Browser tests: Voila serves the real dashboards, Playwright drives Debian's Chromium.
+
+The tests skip with a reason when Chromium (``/usr/bin/chromium``) is absent, except under
+``CI=true``, where they must run. Every page records console errors, uncaught exceptions and every
+request; a test fails if a request leaves the local machine (other than those allowed explicitly).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from natsam_analysis import config
+from natsam_analysis.serve import VoilaServer, free_port, prepare_data
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+#: Requests allowed to leave the machine. None: a dashboard must work fully offline.
+ALLOWED_EXTERNAL: set[str] = set()
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI", "").strip().lower() == "true":
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        _skip_or_fail(f"{CHROMIUM} is absent; install Debian's chromium (apt-get install chromium) to run browser tests")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def voila(chromium, tmp_path_factory) -> VoilaServer:
+    """One Voila server on the project's dashboards for the whole session, on a free local port."""
+    prepare_data()
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    with VoilaServer(config.dashboards_dir(), port=free_port(), log_path=log) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class PageRecord:
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page (own context) that records errors and requests in ``page.record``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="sv-SE")
+    page = context.new_page()
+    record = PageRecord()
+
+    def on_request(request):
+        record.requests.append(request.url)
+        parsed = urlparse(request.url)
+        if parsed.scheme in ("http", "https", "ws", "wss") and parsed.hostname not in LOCAL_HOSTS \
+                and request.url not in ALLOWED_EXTERNAL:
+            record.external_requests.append(request.url)
+
+    page.on("request", on_request)
+    page.on("console", lambda msg: record.console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: record.page_errors.append(str(exc)))
+    page.record = record
+    yield page
+    context.close()
