@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             cases = {
                 "empty notebook, first output": (server.url("tom.ipynb"), f"text={EMPTY_MARKER}"),
-                "kommunprofil, first plot": (server.url("kommunprofil.ipynb"), ".js-plotly-plot .main-svg .plot .trace"),
+                "kommunprofil, first plot": (server.url("kommunprofil.ipynb"), ".js-plotly-plot .barlayer .point, .js-plotly-plot .choroplethlayer path"),
             }
             # one warm-up each (first kernel start, browser caches), not counted
             for url, selector in cases.values():

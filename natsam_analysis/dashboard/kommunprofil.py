@@ -59,10 +59,8 @@ class KommunprofilApp:
         self.lang = check_language(lang)
         self.pillars = catalog_mod.scored_pillars()
         self.municipality_id = self._check_municipality(municipality_id)
-        self.pillar = pillar or self.pillars[0]
-        if self.pillar not in self.pillars:
-            raise NatsamError(f"Unknown pillar {pillar!r}; choose one of {', '.join(self.pillars)}.")
-        self.indicator = indicator or catalog_mod.indicators_of(self.pillar, self.catalog)[0]
+        self.pillar = self._check_pillar(pillar or self.pillars[0])
+        self.indicator = self._check_indicator(indicator, self.pillar)
         self._options = municipality_options()
         self._build_widgets()
         self._build_figures()
@@ -77,20 +75,15 @@ class KommunprofilApp:
     def select(self, municipality_id: str | None = None, pillar: str | None = None,
                indicator: str | None = None, lang: str | None = None) -> None:
         """Change the selection and update every figure and label (as the widgets do)."""
-        if lang is not None:
-            self.lang = check_language(lang)
-        if municipality_id is not None:
-            self.municipality_id = self._check_municipality(municipality_id)
-        if pillar is not None:
-            if pillar not in self.pillars:
-                raise NatsamError(f"Unknown pillar {pillar!r}; choose one of {', '.join(self.pillars)}.")
-            self.pillar = pillar
-            if indicator is None and self.indicator not in self._pillar_kpis():
-                indicator = self._pillar_kpis()[0]
-        if indicator is not None:
-            if indicator not in self.catalog.index:
-                raise NatsamError(f"Unknown indicator {indicator!r}; it is not in the catalog.")
-            self.indicator = indicator
+        # Validate everything before changing anything: a bad argument leaves the app as it was.
+        new_lang = self.lang if lang is None else check_language(lang)
+        new_municipality = self.municipality_id if municipality_id is None else self._check_municipality(municipality_id)
+        new_pillar = self.pillar if pillar is None else self._check_pillar(pillar)
+        if indicator is None and self.indicator in catalog_mod.indicators_of(new_pillar, self.catalog):
+            indicator = self.indicator
+        new_indicator = self._check_indicator(indicator, new_pillar)
+        self.lang, self.municipality_id, self.pillar, self.indicator = (
+            new_lang, new_municipality, new_pillar, new_indicator)
         self._sync_widgets()
         self._refresh_text()
         self.map.show(self.map_figure())
@@ -107,6 +100,22 @@ class KommunprofilApp:
         if municipality_id not in self.geo.index:
             raise NatsamError(label("unknown_municipality", self.lang, value=municipality_id))
         return municipality_id
+
+    def _check_pillar(self, pillar: str) -> str:
+        if pillar not in self.pillars:
+            raise NatsamError(f"Unknown pillar {pillar!r}; choose one of {', '.join(self.pillars)}.")
+        return pillar
+
+    def _check_indicator(self, indicator: str | None, pillar: str) -> str:
+        """``indicator`` if it belongs to ``pillar`` (``None`` -> the pillar's first indicator)."""
+        kpis = catalog_mod.indicators_of(pillar, self.catalog)
+        if indicator is None:
+            return kpis[0]
+        if indicator not in self.catalog.index:
+            raise NatsamError(f"Unknown indicator {indicator!r}; it is not in the catalog.")
+        if indicator not in kpis:
+            raise NatsamError(f"Indicator {indicator!r} is not in pillar {pillar!r}; choose one of {', '.join(kpis)}.")
+        return indicator
 
     def _pillar_kpis(self) -> list[str]:
         return catalog_mod.indicators_of(self.pillar, self.catalog)
@@ -129,10 +138,14 @@ class KommunprofilApp:
         on = guarded(self.status, lambda: label("no_data", self.lang))
         self.language.observe(on(lambda c: self.select(lang=c["new"])), names="value")
         self.municipality.observe(on(self._on_municipality), names="value")
-        self.pillar_choice.observe(on(lambda c: self.select(pillar=c["new"]) if c["new"] != self.pillar else None),
-                                   names="value")
+        # Replacing a Dropdown's options (in _set_choice_options) makes ipywidgets select the first
+        # option; those programmatic changes must not be taken for the viewer's choice.
+        self.pillar_choice.observe(
+            on(lambda c: self.select(pillar=c["new"]) if not self._syncing and c["new"] != self.pillar else None),
+            names="value")
         self.indicator_choice.observe(
-            on(lambda c: self.select(indicator=c["new"]) if c["new"] and c["new"] != self.indicator else None),
+            on(lambda c: self.select(indicator=c["new"])
+               if not self._syncing and c["new"] and c["new"] != self.indicator else None),
             names="value")
 
     def _on_municipality(self, change) -> None:

@@ -78,7 +78,8 @@ def municipality_profile(
     NaN values and ``year`` <NA>.
     """
     platforms = list(platforms)
-    rows = panel[(panel["gender"] == gender) & panel["kpi"].isin(list(kpis)) & panel["value"].notna()]
+    kpis = list(kpis)  # iterated twice below: a generator would leave the second pass empty
+    rows = panel[(panel["gender"] == gender) & panel["kpi"].isin(kpis) & panel["value"].notna()]
     by_kpi = dict(tuple(rows.groupby("kpi")))
     out = []
     for kpi in kpis:
@@ -101,7 +102,8 @@ def municipality_profile(
                 n_reported=int(that_year.size),
             )
         out.append(record)
-    result = pd.DataFrame(out)
+    result = pd.DataFrame(out, columns=["kpi", "year", "value", "national_median", "pct_sweden", "pct_platforms",
+                                        "n_reported"])
     result["year"] = result["year"].astype("Int64")
     return result
 

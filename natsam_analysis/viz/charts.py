@@ -26,8 +26,10 @@ def percentile_chart(
     fig.update_xaxes(range=[0, 103], title=label("percentile_axis", lang), tickvals=[0, 25, 50, 75, 100])
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(height=percentile_height(len(profile)), barmode="overlay", bargap=0.35,
-                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
-    return apply_theme(fig, note=note, lang=lang, title=title)
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "xref": "container", "x": 0.01})
+    apply_theme(fig, note=note, lang=lang, title=title)
+    fig.update_layout(margin={"t": 110 if title else 70})  # room for the two-row legend under the title
+    return fig
 
 
 def percentile_height(n_indicators: int) -> int:
@@ -46,6 +48,10 @@ def _percentile_traces(fig: go.Figure, profile: pd.DataFrame, titles: Mapping[st
     fig.add_scatter(x=profile["pct_platforms"], y=y, mode="markers", name=label("percentile_platforms", lang),
                     marker={"symbol": "diamond", "size": 12, "color": PALETTE[1], "line": {"color": "white", "width": 1}},
                     customdata=custom, hovertemplate=hover)
+    missing = profile["pct_sweden"].isna().to_numpy()
+    fig.add_scatter(x=[1] * int(missing.sum()), y=[lab for lab, m in zip(y, missing) if m], mode="text",
+                    text=[label("no_data", lang)] * int(missing.sum()), textposition="middle right",
+                    textfont={"color": "#777"}, showlegend=False, hoverinfo="skip", name="no-data")
 
 
 def series_chart(
