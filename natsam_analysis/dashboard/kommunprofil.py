@@ -136,7 +136,8 @@ class KommunprofilApp:
         self._set_choice_options()
 
         on = guarded(self.status, lambda: label("no_data", self.lang))
-        self.language.observe(on(lambda c: self.select(lang=c["new"])), names="value")
+        self.language.observe(on(lambda c: self.select(lang=c["new"]) if c["new"] != self.lang else None),
+                              names="value")
         self.municipality.observe(on(self._on_municipality), names="value")
         # Replacing a Dropdown's options (in _set_choice_options) makes ipywidgets select the first
         # option; those programmatic changes must not be taken for the viewer's choice.
@@ -180,7 +181,7 @@ class KommunprofilApp:
         self.percentiles = FigureOutput(self.percentile_figure())
         self.series = FigureOutput(self.series_figure())
         controls = widgets.HBox([self.municipality, self.pillar_choice, self.language],
-                                layout=widgets.Layout(flex_flow="row wrap", gap="12px"))
+                                layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         left = widgets.VBox([self.percentiles.output], layout=widgets.Layout(flex="1 1 520px", min_width="420px"))
         right = widgets.VBox([self.map.output], layout=widgets.Layout(flex="1 1 420px", min_width="360px"))
         body = widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))
