@@ -132,11 +132,12 @@ def distribution_chart(
     fig = go.Figure(go.Violin(x=shown.to_numpy(), name=label("sweden", lang), orientation="h", points="all",
                               jitter=0.4, pointpos=0, marker={"size": 4, "color": NATIONAL, "opacity": 0.5},
                               line={"color": NATIONAL}, fillcolor=BAND, hoverinfo="x", side="both", box_visible=True))
-    for i, (mid, name) in enumerate(highlights.items()):
-        if mid in shown.index:
-            fig.add_scatter(x=[shown[mid]], y=[label("sweden", lang)], mode="markers+text", name=name, text=[name],
-                            textposition="top center", marker={"size": 13, "color": PALETTE[i % len(PALETTE)],
-                                                               "line": {"color": "white", "width": 1}})
+    colours = {mid: PALETTE[i % len(PALETTE)] for i, mid in enumerate(highlights)}
+    marked = sorted((mid for mid in highlights if mid in shown.index), key=lambda mid: shown[mid])
+    for rank, mid in enumerate(marked):  # labels alternate above and below so neighbours stay legible
+        fig.add_scatter(x=[shown[mid]], y=[label("sweden", lang)], mode="markers+text", name=highlights[mid],
+                        text=[highlights[mid]], textposition="top center" if rank % 2 == 0 else "bottom center",
+                        marker={"size": 13, "color": colours[mid], "line": {"color": "white", "width": 1}})
     fig.update_xaxes(title=unit)
     fig.update_layout(height=360, showlegend=False)
     return apply_theme(fig, note=note, lang=lang, title=title)
