@@ -208,7 +208,8 @@ class KommunprofilApp:
         target = None if pd.isna(ind["target"]) else float(ind["target"])
         return maps.municipality_map(
             rows.set_index("municipality_id")["value"], self.names, note=self._note(False),
-            title=label("map_title", self.lang, indicator=shorten(self._titles()[self.indicator], 70), year=year),
+            title=label("map_title", self.lang, indicator=shorten(self._titles()[self.indicator], 70),
+                        year=year if year is not None else label("no_data", self.lang).lower()),
             colorbar_title=f"{ind['unit']}<br><sub>{self._direction_text(direction, target)}</sub>",
             highlight=self.municipality_id, direction=direction, target=target, lang=self.lang, height=560,
             geojson=self.geojson,

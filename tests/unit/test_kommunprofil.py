@@ -334,3 +334,19 @@ def test_callback_natsam_error_shows_its_message_and_success_clears_it(app):
     app.municipality.value = "Umeå (2480)"
     assert app.status.value == ""
     assert tuple(app.map.figure.data[maps.OUTLINE].locations) == ("2480",)
+
+
+def test_indicator_missing_from_the_panel_shows_an_empty_map(data_dir, demo_store):
+    """Fetched data may lack a catalog indicator entirely: the dashboard says so instead of failing."""
+    from natsam_analysis.dashboard import KommunprofilApp
+    from natsam_analysis.panel import load_panel
+
+    panel = load_panel(source="demo")
+    panel = panel[panel["kpi"] != "N01721"].copy()
+    panel.attrs["provenance"] = {"source": "kolada", "fetched_at": "2026-03-23T10:00:00+00:00"}
+    app = KommunprofilApp(panel, pillar="kompetens", indicator="N01721")
+    assert app.map.figure.layout.title.text.endswith("uppgift saknas")
+    assert len(app.map.figure.data[1].locations) == 0
+    profile = app.profile().set_index("kpi")
+    assert profile.loc["N01721", "pct_sweden"] != profile.loc["N01721", "pct_sweden"]  # NaN
+    assert "Källa: Kolada (hämtad 2026-03-23)" in app.note.value
