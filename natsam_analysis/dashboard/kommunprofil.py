@@ -82,13 +82,21 @@ class KommunprofilApp:
         if indicator is None and self.indicator in catalog_mod.indicators_of(new_pillar, self.catalog):
             indicator = self.indicator
         new_indicator = self._check_indicator(indicator, new_pillar)
-        self.lang, self.municipality_id, self.pillar, self.indicator = (
-            new_lang, new_municipality, new_pillar, new_indicator)
+        before = (self.lang, self.municipality_id, self.pillar, self.indicator)
+        after = (new_lang, new_municipality, new_pillar, new_indicator)
+        if after == before:
+            return
+        self.lang, self.municipality_id, self.pillar, self.indicator = after
         self._sync_widgets()
         self._refresh_text()
-        self.map.show(self.map_figure())
-        self.percentiles.show(self.percentile_figure())
-        self.series.show(self.series_figure())
+        # Redraw only what depends on what changed: the pillar drives the percentiles, the
+        # indicator the map and the series; the municipality and the language drive all three.
+        everything = new_lang != before[0] or new_municipality != before[1]
+        if everything or new_indicator != before[3]:
+            self.map.show(self.map_figure())
+            self.series.show(self.series_figure())
+        if everything or new_pillar != before[2]:
+            self.percentiles.show(self.percentile_figure())
 
     def profile(self) -> pd.DataFrame:
         """The current municipality's percentile profile for the current pillar."""

@@ -350,3 +350,16 @@ def test_indicator_missing_from_the_panel_shows_an_empty_map(data_dir, demo_stor
     profile = app.profile().set_index("kpi")
     assert profile.loc["N01721", "pct_sweden"] != profile.loc["N01721", "pct_sweden"]  # NaN
     assert "Källa: Kolada (hämtad 2026-03-23)" in app.note.value
+
+
+def test_select_redraws_only_what_changed(app):
+    percentiles, series, map_fig = app.percentiles.figure, app.series.figure, app.map.figure
+    second = catalog_mod.indicators_of(app.pillar)[1]
+    app.select(indicator=second)
+    assert app.percentiles.figure is percentiles  # same pillar, same municipality: not redrawn
+    assert app.map.figure is not map_fig and app.series.figure is not series
+    map_fig = app.map.figure
+    app.select(indicator=second)  # no change at all: nothing redrawn
+    assert app.map.figure is map_fig
+    app.select(municipality_id="2584")
+    assert app.percentiles.figure is not percentiles and app.map.figure is not map_fig
