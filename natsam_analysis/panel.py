@@ -30,6 +30,11 @@ def kolada_store() -> Path:
     return config.cache_dir() / "kolada"
 
 
+def has_fetched_panel() -> bool:
+    """True when the local store holds a fetched Kolada panel (what ``load_panel()`` then returns)."""
+    return store.has_table(kolada_store(), KOLADA_TABLE)
+
+
 def load_panel(source: str = "auto") -> pd.DataFrame:
     """Load the indicator panel.
 
@@ -48,7 +53,7 @@ def load_panel(source: str = "auto") -> pd.DataFrame:
     """
     if source not in SOURCES:
         raise NatsamError(f"load_panel: source={source!r} is not one of {', '.join(SOURCES)}.")
-    if source in ("auto", "kolada") and store.has_table(kolada_store(), KOLADA_TABLE):
+    if source in ("auto", "kolada") and has_fetched_panel():
         return store.read_table(kolada_store(), KOLADA_TABLE)
     if source == "kolada":
         raise DataNotAvailableError(

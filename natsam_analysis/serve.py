@@ -30,9 +30,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from natsam_analysis import config, geography, store
+from natsam_analysis import config, geography
 from natsam_analysis.errors import NatsamError
-from natsam_analysis.panel import KOLADA_TABLE, kolada_store
+from natsam_analysis.panel import has_fetched_panel
 from natsam_analysis.sources import demo
 
 DEFAULT_HOST = "127.0.0.1"
@@ -132,7 +132,7 @@ def prepare_data() -> str:
     str
         The panel the dashboards will show: ``"kolada"`` (fetched data) or ``"demo"`` (synthetic).
     """
-    source = "kolada" if store.has_table(kolada_store(), KOLADA_TABLE) else "demo"
+    source = "kolada" if has_fetched_panel() else "demo"
     if source == "demo":
         demo.ensure_demo()
     geography.municipalities()

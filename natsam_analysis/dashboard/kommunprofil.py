@@ -62,6 +62,7 @@ class KommunprofilApp:
         self.pillar = self._check_pillar(pillar or self.pillars[0])
         self.indicator = self._check_indicator(indicator, self.pillar)
         self._options = municipality_options()
+        self._label_of = {mid: text for text, mid in self._options.items()}
         self._build_widgets()
         self._build_figures()
         self._refresh_text()
@@ -138,7 +139,8 @@ class KommunprofilApp:
         self.note = widgets.HTML()
         self.header = widgets.HTML()
         self.language = language_toggle(self.lang)
-        self.municipality = municipality_picker(self.municipality_id, label("choose_municipality", self.lang))
+        self.municipality = municipality_picker(self._options, self._label_of[self.municipality_id],
+                                                label("choose_municipality", self.lang))
         self.pillar_choice = widgets.Dropdown(layout=widgets.Layout(width="320px"))
         self.indicator_choice = widgets.Dropdown(layout=widgets.Layout(width="640px"))
         self._set_choice_options()
@@ -177,9 +179,8 @@ class KommunprofilApp:
             self._syncing = False
 
     def _sync_widgets(self) -> None:
-        label_of = {mid: text for text, mid in self._options.items()}
-        if self.municipality.value != label_of[self.municipality_id]:
-            self.municipality.value = label_of[self.municipality_id]
+        if self.municipality.value != self._label_of[self.municipality_id]:
+            self.municipality.value = self._label_of[self.municipality_id]
         if self.language.value != self.lang:
             self.language.value = self.lang
         self._set_choice_options()

@@ -23,12 +23,11 @@ def municipality_options() -> dict[str, str]:
     return {f"{names[mid]} ({mid})": mid for mid in geography.platform_first_order()}
 
 
-def municipality_picker(value_id: str, placeholder: str) -> widgets.Combobox:
-    """A searchable municipality field (type part of a name or id; the browser lists the matches)."""
-    options = municipality_options()
-    label_of = {mid: text for text, mid in options.items()}
+def municipality_picker(options: dict[str, str], value: str, placeholder: str) -> widgets.Combobox:
+    """A searchable municipality field over ``options`` (from :func:`municipality_options`), showing
+    the label ``value``; the viewer types part of a name or id and the browser lists the matches."""
     return widgets.Combobox(
-        options=list(options), value=label_of[value_id], ensure_option=True, placeholder=placeholder,
+        options=list(options), value=value, ensure_option=True, placeholder=placeholder,
         layout=widgets.Layout(width="320px"),
     )
 
