@@ -7,6 +7,11 @@ NATSAM_DATA_DIR
     ``<data dir>/demo``, fetched data and derived caches to ``<data dir>/cache``.
 NATSAM_LANG
     Default language of labels, ``sv`` (default) or ``en``.
+NATSAM_KOLADA_URL
+    Base URL of the Kolada API (default ``https://api.kolada.se/v3``); tests point it at a local
+    fake server.
+NATSAM_OFFLINE
+    ``1`` (also ``true``/``yes``): never touch the network; fetch commands read the local store only.
 """
 
 from __future__ import annotations
@@ -54,3 +59,22 @@ def default_language() -> str:
             f"NATSAM_LANG={lang!r} is not a supported language; use one of {', '.join(LANGUAGES)}."
         )
     return lang
+
+
+DEFAULT_KOLADA_URL = "https://api.kolada.se/v3"
+_TRUE = ("1", "true", "yes", "on")
+
+
+def kolada_url() -> str:
+    """Base URL of the Kolada API (``NATSAM_KOLADA_URL`` or ``https://api.kolada.se/v3``), no trailing slash."""
+    url = os.environ.get("NATSAM_KOLADA_URL", "").strip() or DEFAULT_KOLADA_URL
+    if not url.startswith(("http://", "https://")):
+        raise NatsamError(
+            f"NATSAM_KOLADA_URL={url!r} is not an http(s) URL; unset it to use {DEFAULT_KOLADA_URL}."
+        )
+    return url.rstrip("/")
+
+
+def offline() -> bool:
+    """True when ``NATSAM_OFFLINE`` is ``1``, ``true``, ``yes`` or ``on`` (case-insensitive)."""
+    return os.environ.get("NATSAM_OFFLINE", "").strip().lower() in _TRUE

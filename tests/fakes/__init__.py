@@ -1,0 +1,1 @@
+"""Local fake servers standing in for the real APIs in tests (no network): see ``server`` and ``kolada_fake``."""
