@@ -10,6 +10,9 @@ NATSAM_LANG
 NATSAM_KOLADA_URL
     Base URL of the Kolada API (default ``https://api.kolada.se/v3``); tests point it at a local
     fake server.
+NATSAM_SCB_URL
+    Base URL of SCB's PxWebApi 2 (default ``https://statistikdatabasen.scb.se/api/v2``); tests point
+    it at a local fake server.
 NATSAM_OFFLINE
     ``1`` (also ``true``/``yes``): never touch the network; fetch commands read the local store only.
 """
@@ -72,6 +75,17 @@ def kolada_url() -> str:
         raise NatsamError(
             f"NATSAM_KOLADA_URL={url!r} is not an http(s) URL; unset it to use {DEFAULT_KOLADA_URL}."
         )
+    return url.rstrip("/")
+
+
+DEFAULT_SCB_URL = "https://statistikdatabasen.scb.se/api/v2"
+
+
+def scb_url() -> str:
+    """Base URL of SCB's PxWebApi 2 (``NATSAM_SCB_URL`` or the Statistical Database's), no trailing slash."""
+    url = os.environ.get("NATSAM_SCB_URL", "").strip() or DEFAULT_SCB_URL
+    if not url.startswith(("http://", "https://")):
+        raise NatsamError(f"NATSAM_SCB_URL={url!r} is not an http(s) URL; unset it to use {DEFAULT_SCB_URL}.")
     return url.rstrip("/")
 
 
