@@ -288,7 +288,8 @@ class Coin:
             raise ValidationError("indicator panel", [f"missing column(s): {', '.join(missing)}"],
                                   hint="Pass the tidy panel from natsam_analysis.panel.load_panel().")
         rows = panel[(panel["gender"] == gender) & panel["kpi"].isin(fw.indicators)]
-        absent = [k for k in fw.indicators if k not in set(rows.loc[rows["value"].notna(), "kpi"])]
+        present = set(rows.loc[rows["value"].notna(), "kpi"].astype(str).unique())
+        absent = [k for k in fw.indicators if k not in present]
         if absent:
             raise NatsamError(f"Coin.from_panel: the panel has no values (gender {gender!r}) for indicator(s) "
                               f"{', '.join(absent)}; fetch them or leave them out of the index's indicators.")
@@ -300,7 +301,7 @@ class Coin:
         years: dict[str, int] = {}
         for kpi in fw.indicators:
             sub = history[kpi]
-            with_data = [int(y) for y in sub.columns if sub[y].notna().any()]
+            with_data = [int(y) for y, has in zip(sub.columns, sub.notna().any(axis=0).to_numpy()) if has]
             eligible = [y for y in with_data if year is None or y <= int(year)]
             if not eligible:
                 raise NatsamError(f"Coin.from_panel: indicator {kpi!r} has no values in or before {year}; "
@@ -377,7 +378,7 @@ class Coin:
             if method.endswith("_group"):
                 group = params["group"]
                 if group not in self.groups.columns:
-                    raise NatsamError(f"impute: group column {group!r} is not in the data (group columns: "
+                    raise NatsamError(f"key 'group': {group!r} is not a group column of the data (group columns: "
                                       f"{', '.join(self.groups.columns) or 'none'}); name one of them.")
                 groups = self.groups[group]
             filled = steps.impute(data[inds], method, groups)
@@ -430,7 +431,8 @@ class Coin:
             try:
                 self.run_step(entry["step"], from_=entry.get("from"), **params)
             except NatsamError as exc:
-                raise NatsamError(f"{sp.origin}: step {i} ({entry['step']}): {exc}") from exc
+                raise NatsamError(f"{sp.origin}: step {i} ({entry['step']}): {exc}\n"
+                                  "Fix the spec or the data and run again.") from exc
         return self
 
     # ------------------------------------------------------------------ variants and results

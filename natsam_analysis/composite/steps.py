@@ -861,7 +861,7 @@ def aggregate(data: pd.DataFrame, framework: Framework, method: str = "arithmeti
         neg = values.lt(0).any()
         if neg.any():
             raise NatsamError(f"aggregate: the {method} mean needs values >= 0, but indicator(s) "
-                              f"{', '.join(neg[neg].index)} have negative values; normalise to a positive "
+                              f"{', '.join(map(repr, neg[neg].index))} have negative values; normalise to a positive "
                               "range first (e.g. normalise: minmax with range [1, 100]).")
     plan = AggregationPlan.from_framework(framework)
     w = plan.weight_vector(_as_weight_series(framework, weights))
