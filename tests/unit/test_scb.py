@@ -532,3 +532,16 @@ def test_population_by_municipality_refuses_an_unexpected_layout(monkeypatch: py
     assert info.value.problems == ["Region '01' is not a 4-digit municipality code",
                                    "Tid '2024M01' is not a year",
                                    "municipality 0180 has more than one value for 2024"]
+
+
+def test_fake_answers_get_and_eliminates_like_the_api() -> None:
+    with ScbFake(scb_dir()) as fake:
+        params = {"lang": "sv", "outputFormat": "json-stat2", "valueCodes[Region]": "01,03",
+                  "valueCodes[alder]": "0-9", "valueCodes[ContentsCode]": "*", "valueCodes[Tid]": "2026M01"}
+        answer = requests.get(f"{fake.url}/tables/TAB6471/data", params=params, timeout=5)
+        missing = requests.get(f"{fake.url}/tables/TAB6471/data", params={"valueCodes[Region]": "01"}, timeout=5)
+    frame = scb.jsonstat2_to_frame(answer.json())
+    # Kon left out: eliminated by its elimination value code TotSa, so the dimension is gone
+    assert list(frame.columns[:4]) == ["Region", "Region_label", "Alder", "Alder_label"] and "Kon" not in frame
+    assert frame["value"].tolist() == [245284.0, 38987.0]  # value[0] and value[132] of the recording
+    assert missing.status_code == 400 and missing.json()["title"] == "Missing selection for mandatory variable"
