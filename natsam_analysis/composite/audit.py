@@ -32,12 +32,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from natsam_analysis.composite.coin import Coin
 from natsam_analysis.composite.framework import Framework
 from natsam_analysis.composite.steps import AggregationPlan, aggregate_array, rank_scores, skew_kurt
 from natsam_analysis.errors import NatsamError
 
 __all__ = [
     "CORRELATION_THRESHOLDS",
+    "CoinAudit",
+    "audit_coin",
     "GroupPCA",
     "RemovalImpact",
     "correlation_flag",
@@ -488,3 +491,65 @@ def removal_impact(
         "MaxAbsRankChange": changes.abs().max().to_numpy(),
     })
     return RemovalImpact(summary=summary, rank_changes=changes, scores=scores)
+
+
+# --------------------------------------------------------------------------------------------------
+# everything at once, from a coin
+
+
+@dataclass(frozen=True)
+class CoinAudit:
+    """Every audit table of a built coin (see :func:`audit_coin`)."""
+
+    statistics: pd.DataFrame
+    correlations: pd.DataFrame
+    within_group: pd.DataFrame
+    cronbach: pd.DataFrame
+    pca: GroupPCA
+    removal: pd.DataFrame
+
+
+def audit_coin(coin: Coin, *, statistics_dataset: str = "raw", method: CorrMethod = "pearson") -> CoinAudit:
+    """Run every audit on a coin built up to its aggregation.
+
+    * ``statistics``: :func:`indicator_statistics` of ``statistics_dataset`` (default ``raw``);
+    * ``correlations``: :func:`correlations_with_aggregates` on the aggregated data set;
+    * ``within_group``: :func:`within_group_correlations` at every level below the top (indicators from
+      the data set the aggregation read, aggregates from the aggregated one), with a ``Level`` column;
+    * ``cronbach`` and ``pca``: per group at every level (the same data sets);
+    * ``removal``: :func:`removal_impact` summaries at every level below the top, with the coin's
+      aggregation method, its parameters and the weights it used.
+
+    Examples
+    --------
+    >>> report = audit_coin(coin)                                  # doctest: +SKIP
+    >>> report.removal.sort_values("MeanAbsRankChange").tail(3)    # doctest: +SKIP
+    """
+    agg_pos = max((i for i, e in enumerate(coin.log) if e["step"] == "aggregate"), default=None)
+    if agg_pos is None or "aggregated" not in coin.data:
+        raise NatsamError("audit_coin: the coin has not been aggregated yet; build it up to the aggregate step.")
+    if statistics_dataset not in coin.data:
+        raise NatsamError(f"audit_coin: no data set {statistics_dataset!r} in the coin (available: "
+                          f"{', '.join(coin.data)}).")
+    fw = coin.framework
+    entry = coin.log[agg_pos]
+    fed = coin.data[entry["from"]]
+    aggregated = coin.data["aggregated"]
+    both = pd.concat([fed[fw.indicators], aggregated[[c for c in fw.codes if c not in fw.indicators]]], axis=1)
+    levels = fw.levels[:-1]
+    params = {k: v for k, v in entry["params"].items() if k in ("method", "p", "dat_thresh")}
+    within = pd.concat([within_group_correlations(both, fw, level=lv, method=method).assign(Level=lv)
+                        for lv in levels], ignore_index=True)
+    pcas = [group_pca(both, fw, level=lv) for lv in levels]
+    removal = pd.concat([removal_impact(fed, fw, level=lv, weights=coin.weights, **params).summary
+                         for lv in levels], ignore_index=True)
+    return CoinAudit(
+        statistics=indicator_statistics(coin.data[statistics_dataset], [c for c in fw.indicators
+                                                                        if c in coin.data[statistics_dataset]]),
+        correlations=correlations_with_aggregates(both, fw, method=method),
+        within_group=within,
+        cronbach=pd.concat([group_cronbach(both, fw, level=lv) for lv in levels], ignore_index=True),
+        pca=GroupPCA(summary=pd.concat([g.summary for g in pcas], ignore_index=True),
+                     loadings=pd.concat([g.loadings for g in pcas], ignore_index=True)),
+        removal=removal,
+    )

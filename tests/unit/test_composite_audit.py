@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from natsam_analysis.composite import Coin
 from natsam_analysis.composite.audit import (
-    correlation_flag, correlations_with_aggregates, cronbach_alpha, group_cronbach, group_pca,
+    audit_coin, correlation_flag, correlations_with_aggregates, cronbach_alpha, group_cronbach, group_pca,
     indicator_statistics, removal_impact, within_group_correlations,
 )
 from natsam_analysis.composite.framework import Framework
@@ -267,3 +268,36 @@ def test_removal_on_coinr_normalised_data(reference_file):
         ranks = rank_scores(_rebuild_without(fw, norm, code)).astype(float)
         expected = (rank_scores(nominal).astype(float) - ranks).abs().mean()
         assert res.summary.set_index("iCode").loc[code, "MeanAbsRankChange"] == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------------------------------------
+# the whole audit of a coin
+
+
+def test_audit_coin_gathers_every_table(small):
+    fw, df = small
+    coin = Coin(df.reset_index(), fw).build({"name": "t", "steps": [
+        {"step": "impute", "method": "mean"},
+        {"step": "normalise", "method": "minmax", "range": [1, 100]},
+        {"step": "aggregate", "method": "geometric", "weights": {"P": 3.0}},
+    ]})
+    report = audit_coin(coin)
+    norm, agg = coin.data["normalised"], coin.data["aggregated"]
+    pd.testing.assert_frame_equal(report.statistics, indicator_statistics(coin.data["raw"]))
+    assert report.statistics.loc["c", "N_Avail"] == 29
+    assert set(report.within_group["Level"]) == {1, 2}
+    assert report.cronbach["Group"].tolist() == ["P", "Q", "Index"]
+    assert report.cronbach.set_index("Group").loc["P", "Alpha"] == pytest.approx(cronbach_alpha(norm[["a", "b"]]))
+    assert report.pca.summary["Group"].tolist() == ["P", "Q", "Index"]
+    # the removal uses the coin's own aggregation: geometric mean, P weighted 3
+    expected = removal_impact(norm, fw, level=2, method="geometric", weights=coin.weights).summary
+    got = report.removal[report.removal["Level"] == 2].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected)
+    assert removal_impact(norm, fw, level=2, method="geometric").summary["MeanAbsRankChange"].tolist() != \
+        got["MeanAbsRankChange"].tolist()
+    np.testing.assert_allclose(
+        removal_impact(norm, fw, level=1, method="geometric", weights=coin.weights).scores["Nominal"], agg["Index"])
+    row = report.correlations.set_index(["iCode", "Aggregate"]).loc[("a", "P")]
+    assert row["Correlation"] == pytest.approx(norm["a"].corr(agg["P"]))
+    with pytest.raises(NatsamError, match="not been aggregated"):
+        audit_coin(Coin(df.reset_index(), fw))
