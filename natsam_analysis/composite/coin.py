@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ STEP_OUTPUT = {
 }
 DATASETS = ("raw", *STEP_OUTPUT.values())
 WEIGHT_CHOICES = ("metadata", "equal", "pca")
+DATASET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 #: Step name -> parameter name -> (check, description). ``check`` returns True for a valid value.
 _NUM = (int, float)
@@ -321,7 +323,7 @@ class Coin:
         """Name of the data set the latest step wrote (``"raw"`` before any step)."""
         return self._last
 
-    def run_step(self, step: str, *, from_: str | None = None, **params: Any) -> Coin:
+    def run_step(self, step: str, *, from_: str | None = None, to: str | None = None, **params: Any) -> Coin:
         """Run one step on a data set of this coin and add its output; returns ``self``.
 
         Parameters
@@ -330,6 +332,9 @@ class Coin:
             ``denominate``, ``screen``, ``impute``, ``treat``, ``normalise`` or ``aggregate``.
         from_
             The data set to start from (default: the one the previous step wrote, ``raw`` at first).
+        to
+            The name of the data set to write (default: the step's own, e.g. ``imputed``); give one to
+            keep a repeated step from writing over the data set of the same name.
         params
             The step's parameters (see :data:`STEP_PARAMS` and the step functions in
             :mod:`natsam_analysis.composite.steps`).
@@ -345,12 +350,18 @@ class Coin:
         if source not in self.data:
             raise NatsamError(f"step {step!r}: from={source!r} is not a data set of this coin yet "
                               f"(available: {', '.join(self.data)}); run the step that makes it first.")
+        if to is not None and (not isinstance(to, str) or not DATASET_NAME.match(to) or to == "raw"):
+            raise NatsamError(f"step {step!r}: to={to!r} must be a data set name of letters, digits and _ "
+                              "(starting with a letter), not 'raw'.")
         data = self.data[source]
         result = getattr(self, f"_do_{step}")(data, dict(params), source)
-        out = STEP_OUTPUT[step]
+        out = to or STEP_OUTPUT[step]
         self.data[out] = result
         self._last = out
-        self.log.append({"step": step, "from": source, "params": copy.deepcopy(dict(params))})
+        entry = {"step": step, "from": source, "params": copy.deepcopy(dict(params))}
+        if to is not None:
+            entry["to"] = to
+        self.log.append(entry)
         return self
 
     def _do_denominate(self, data: pd.DataFrame, params: dict, source: str) -> pd.DataFrame:
@@ -427,9 +438,9 @@ class Coin:
 
         sp = load_spec(spec)
         for i, entry in enumerate(sp.steps, start=1):
-            params = {k: v for k, v in entry.items() if k not in ("step", "from")}
+            params = {k: v for k, v in entry.items() if k not in ("step", "from", "to")}
             try:
-                self.run_step(entry["step"], from_=entry.get("from"), **params)
+                self.run_step(entry["step"], from_=entry.get("from"), to=entry.get("to"), **params)
             except NatsamError as exc:
                 raise NatsamError(f"{sp.origin}: step {i} ({entry['step']}): {exc}\n"
                                   "Fix the spec or the data and run again.") from exc
@@ -479,13 +490,14 @@ class Coin:
                         params.pop(k, None)
                     else:
                         params[k] = v
-            new.run_step(entry["step"], from_=entry["from"], **params)
+            new.run_step(entry["step"], from_=entry["from"], to=entry.get("to"), **params)
         return new
 
     def spec(self) -> dict[str, Any]:
         """The log as a spec dict (``{"name": ..., "steps": [...]}``), replayable with :meth:`build`."""
         return {"name": self.name,
-                "steps": [{"step": e["step"], "from": e["from"], **copy.deepcopy(e["params"])} for e in self.log]}
+                "steps": [{"step": e["step"], "from": e["from"], **({"to": e["to"]} if "to" in e else {}),
+                           **copy.deepcopy(e["params"])} for e in self.log]}
 
     def results(self, dataset: str = "aggregated") -> pd.DataFrame:
         """A data set as a flat table: ``uCode``, its columns and ``Rank_<code>`` for each aggregate.

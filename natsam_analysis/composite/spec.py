@@ -44,7 +44,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from natsam_analysis.composite.coin import DATASETS, STEP_OUTPUT, Coin, check_step
+from natsam_analysis.composite.coin import DATASET_NAME, DATASETS, STEP_OUTPUT, Coin, check_step
 from natsam_analysis.composite.framework import Framework
 from natsam_analysis.errors import NatsamError, ValidationError
 
@@ -171,17 +171,24 @@ def load_spec(path_or_dict: str | Path | Mapping[str, Any] | IndexSpec) -> Index
             continue
         entry = dict(entry)
         step = entry["step"]
-        params = {k: v for k, v in entry.items() if k not in ("step", "from")}
+        params = {k: v for k, v in entry.items() if k not in ("step", "from", "to")}
         for key, msg in check_step(step, params):
             problems.append(f"step {i}, key {key!r}: {msg}")
         if "from" in entry:
             src = entry["from"]
-            if src not in DATASETS:
-                problems.append(f"step {i}, key 'from': {src!r} is not a data set name ({', '.join(DATASETS)})")
+            if not isinstance(src, str) or (src not in DATASETS and not DATASET_NAME.match(src)):
+                problems.append(f"step {i}, key 'from': {src!r} is not a data set name ({', '.join(DATASETS)} "
+                                "or a name given with 'to')")
             elif src not in made:
                 problems.append(f"step {i}, key 'from': data set {src!r} is not made by an earlier step "
                                 f"(made so far: {', '.join(sorted(made))}); move the step or name another data set")
-        if step in STEP_OUTPUT:
+        to = entry.get("to")
+        if "to" in entry and (not isinstance(to, str) or not DATASET_NAME.match(to) or to == "raw"):
+            problems.append(f"step {i}, key 'to': {to!r} must be a data set name of letters, digits and _ "
+                            "(starting with a letter), not 'raw'")
+        elif to is not None:
+            made.add(to)
+        elif step in STEP_OUTPUT:
             made.add(STEP_OUTPUT[step])
         steps_out.append(entry)
     if problems:
@@ -299,7 +306,7 @@ def build_index_files(spec_path: str | Path, idata_path: str | Path | None, imet
     from natsam_analysis.store import atomic_write
 
     sp = load_spec(spec_path)
-    if dataset is not None and dataset not in DATASETS:
+    if dataset is not None and dataset not in DATASETS and not DATASET_NAME.match(dataset):
         raise NatsamError(f"--dataset {dataset!r} is not a data set name ({', '.join(DATASETS)}).")
     if (idata_path is None) != (imeta_path is None):
         raise NatsamError("give both --idata and --imeta, or neither (to build from the indicator panel).")

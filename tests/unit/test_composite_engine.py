@@ -493,6 +493,21 @@ def test_coin_keeps_every_data_set_and_logs_steps(small_coin_inputs) -> None:
         coin.run_step("treat", winmx=3)
 
 
+def test_to_keeps_a_repeated_step_from_overwriting(small_coin_inputs) -> None:
+    idata, imeta = small_coin_inputs
+    spec = {"steps": [{"step": "impute", "method": "median", "to": "imputed_median"},
+                      {"step": "impute", "method": "mean", "from": "raw"},
+                      {"step": "normalise", "from": "imputed_median"}, {"step": "aggregate"}]}
+    coin = Coin(idata, imeta).build(spec)
+    # a: 10, 40, ?, 160 -> median 40, mean 70
+    assert coin.data["imputed_median"].loc["u3", "a"] == 40.0 and coin.data["imputed"].loc["u3", "a"] == 70.0
+    assert coin.log[0]["to"] == "imputed_median" and coin.log[2]["from"] == "imputed_median"
+    assert coin.regenerate().data["imputed_median"].equals(coin.data["imputed_median"])
+    assert load_spec(coin.spec()).steps[0]["to"] == "imputed_median"
+    with pytest.raises(ValidationError, match="step 1, key 'to': 'raw'"):
+        load_spec({"steps": [{"step": "impute", "to": "raw"}]})
+
+
 def test_regenerate_replays_with_changes(small_coin_inputs) -> None:
     idata, imeta = small_coin_inputs
     coin = Coin(idata, imeta).build({"steps": [

@@ -80,7 +80,9 @@ def test_runtime_errors_and_missing_files(tmp_path: Path, asem_args: list[str], 
     assert main(["index", "build", str(EXAMPLE), "--out", str(out)]) == 2
     assert "needs iData and iMeta" in capsys.readouterr().err
     assert main(["index", "build", str(EXAMPLE), *asem_args, "--out", str(out), "--dataset", "final"]) == 2
-    assert "'final' is not a data set name" in capsys.readouterr().err
+    assert "--dataset 'final': the spec" in capsys.readouterr().err and not out.exists()
+    assert main(["index", "build", str(EXAMPLE), *asem_args, "--out", str(out), "--dataset", "9x"]) == 2
+    assert "'9x' is not a data set name" in capsys.readouterr().err
 
 
 def test_panel_spec_builds_from_the_demo(tmp_path: Path, data_dir: Path, capsys) -> None:
