@@ -36,6 +36,11 @@ the API resolves them (case-insensitively):
   whose year lies from ``A`` through ``B``. A code that itself contains a dash (age ``0-9``) is taken
   as the code; ``A-B`` is a range only where it is not a code of the variable.
 
+A variable can also be selected from one of the **code lists** its metadata offers
+(``codelists={"Alder": "agg_Ålder10årJ"}``: 10-year age groups that the API sums from single ages;
+``vs_...`` value sets); its codes and expressions then refer to the code list's values
+(:func:`codelist` shows them).
+
 A variable left out of the selection is left to the API's rules: one the table allows to be
 *eliminated* is eliminated (SCB sums it, or uses the table's total, e.g. all ages) and does not appear
 in the result; every other variable gets all its values.
@@ -57,7 +62,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -796,6 +801,95 @@ def table_metadata(table_id: str, *, client: ApiClient | None = None, lang: str 
     return parse_metadata(payload, table_id, where=client.url(path) + f"?lang={lang}")
 
 
+def _codelist_variable(var: Variable, payload: Any, where: str) -> Variable:
+    """``var`` with the values, labels and elimination of a ``/codeLists/{id}`` answer."""
+    values = payload.get("values") if isinstance(payload, Mapping) else None
+    if not isinstance(values, list) or not all(isinstance(v, Mapping) and "code" in v for v in values):
+        raise SourceError(f"{where}: expected a code list with a 'values' list of {{code, label, valueMap}}.",
+                          url=where)
+    codes = [str(v["code"]) for v in values]
+    return replace(
+        var, values=tuple(codes), value_labels={str(v["code"]): str(v.get("label", v["code"])) for v in values},
+        elimination=bool(payload.get("elimination", False)), elimination_value=payload.get("eliminationValueCode"),
+    )
+
+
+def codelist(codelist_id: str, *, client: ApiClient | None = None, lang: str = "sv") -> pd.DataFrame:
+    """A code list (``GET /codeLists/{id}``): an aggregation (``agg_...``, e.g. age groups) or a value
+    set (``vs_...``, e.g. the municipalities) that a table's metadata offers for a variable.
+
+    Returns one row per value: ``code``, ``label`` and ``value_map`` (the table's codes it stands for);
+    ``attrs["codelist"]`` holds its id, label, type and elimination.
+
+    Examples
+    --------
+    >>> ages = codelist("agg_Ålder10årJ")                              # doctest: +SKIP
+    >>> ages.loc[0, ["code", "label"]].tolist()                         # doctest: +SKIP
+    ['-9', '0-9 år']
+    """
+    client = client or make_client()
+    path = f"codeLists/{codelist_id}"
+    payload = client.get_json(path, {"lang": lang})
+    where = client.url(path) + f"?lang={lang}"
+    var = _codelist_variable(Variable(str(codelist_id), "", (), {}), payload, where)
+    frame = pd.DataFrame({
+        "code": list(var.values),
+        "label": [var.value_labels[c] for c in var.values],
+        "value_map": [[str(m) for m in v.get("valueMap") or []] for v in payload["values"]],
+    })
+    frame.attrs["codelist"] = {"id": str(payload.get("id", codelist_id)), "label": str(payload.get("label", "")),
+                               "type": str(payload.get("type", "")), "elimination": var.elimination,
+                               "elimination_value": var.elimination_value, "url": where}
+    return frame
+
+
+def parse_codelists(items: Iterable[str]) -> dict[str, str]:
+    """Parse ``VAR=CODELIST`` items (e.g. ``--codelist Alder=agg_Ålder10årJ``): one code list per variable.
+
+    Examples
+    --------
+    >>> parse_codelists(["Alder=agg_Ålder10årJ"])
+    {'Alder': 'agg_Ålder10årJ'}
+    """
+    parsed = parse_selection(items)
+    problems = [f"{name}={','.join(ids)}: give one code list per variable" for name, ids in parsed.items()
+                if len(ids) != 1]
+    if problems:
+        raise ValidationError("SCB code lists (--codelist)", problems)
+    return {name: ids[0] for name, ids in parsed.items()}
+
+
+def _apply_codelists(meta: TableMetadata, codelists: Mapping[str, str] | None, client: ApiClient,
+                     lang: str) -> tuple[TableMetadata, dict[str, str]]:
+    """The metadata with each named variable's values replaced by its code list's (checked first)."""
+    if not codelists:
+        return meta, {}
+    used: dict[str, str] = {}
+    problems = []
+    for name, list_id in codelists.items():
+        try:
+            var = meta.variable(name)
+        except ValidationError:
+            problems.append(f"{name!r} is not a variable of {meta.table_id}; its variables are {', '.join(meta.codes)}")
+            continue
+        if list_id not in var.codelists:
+            offered = ", ".join(var.codelists) or "none"
+            problems.append(f"{list_id!r} is not a code list of {var.code} in {meta.table_id} (its code lists: "
+                            f"{offered})")
+            continue
+        used[var.code] = str(list_id)
+    if problems:
+        raise ValidationError(f"SCB code lists for table {meta.table_id}", problems,
+                              hint="Use a code list the table's metadata offers for the variable.")
+    variables = []
+    for var in meta.variables:
+        if var.code in used:
+            path = f"codeLists/{used[var.code]}"
+            var = _codelist_variable(var, client.get_json(path, {"lang": lang}), client.url(path))
+        variables.append(var)
+    return replace(meta, variables=tuple(variables)), used
+
+
 def search_tables(query: str | None = None, *, client: ApiClient | None = None, lang: str = "sv",
                   past_days: int | None = None, page_size: int = 100, max_pages: int | None = 1) -> pd.DataFrame:
     """Tables in the Statistical Database, optionally those matching ``query`` (``GET /tables``).
@@ -879,6 +973,7 @@ def fetch_table(
     client: ApiClient | None = None,
     lang: str = "sv",
     progress: bool = False,
+    codelists: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Fetch (a selection of) an SCB table as a tidy frame, split into as many requests as needed.
 
@@ -895,6 +990,10 @@ def fetch_table(
         ``"sv"`` or ``"en"``: the language of the labels.
     progress
         Show a progress bar over the data requests.
+    codelists
+        ``{variable: code list id}``: select that variable's values from a code list the table
+        offers (``agg_...`` groups such as 10-year age classes, ``vs_...`` value sets); its codes and
+        expressions then refer to the code list's values.
 
     Returns
     -------
@@ -922,7 +1021,7 @@ def fetch_table(
     wanted = _normalise_selection(selection)
     client = client or make_client()
     settings = api_settings(client)
-    meta = table_metadata(table_id, client=client, lang=lang)
+    meta, used = _apply_codelists(table_metadata(table_id, client=client, lang=lang), codelists, client, lang)
     resolved = resolve_selection(meta, wanted)
     chunks = split_selection(resolved, settings.max_data_cells)
     path = f"tables/{table_id}/data"
@@ -930,7 +1029,9 @@ def fetch_table(
     url = client.url(path) + f"?lang={lang}&outputFormat={OUTPUT_FORMAT}"
     cubes = []
     for k, chunk in enumerate(tqdm(chunks, desc=f"SCB {table_id}", unit="anrop", disable=not progress), 1):
-        body = {"selection": [{"variableCode": name, "valueCodes": codes} for name, codes in chunk.items()]}
+        body = {"selection": [{"variableCode": name, "valueCodes": codes, **({"codeList": used[name]}
+                                                                            if name in used else {})}
+                              for name, codes in chunk.items()]}
         try:
             payload = client.post_json(path, body, params)
         except SourceError as exc:
@@ -965,7 +1066,7 @@ def fetch_table(
         "method": "POST",
         "requests": len(chunks),
         "max_data_cells": settings.max_data_cells,
-        "query": {"selection": wanted, "lang": lang},
+        "query": {"selection": wanted, "codelists": used, "lang": lang},
         "resolved": resolved,
         "eliminated": [v.code for v in meta.variables if v.code not in resolved],
         "units": {k: dict(v) for k, v in meta.units.items()},
@@ -985,6 +1086,7 @@ def fetch_to_store(
     *,
     progress: bool = True,
     client: ApiClient | None = None,
+    codelists: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Fetch a table (see :func:`fetch_table`) into the local store and return its manifest entry.
 
@@ -1016,17 +1118,19 @@ def fetch_to_store(
                 f"NATSAM_OFFLINE and run `natsam fetch --scb {table_id}` to fetch it."
             )
         entry = store.read_manifest(folder)[table_id]
-        stored = (entry.get("query") or {}).get("selection") or {}
-        if selection is not None and stored != wanted:
+        query = entry.get("query") or {}
+        stored, stored_lists = query.get("selection") or {}, query.get("codelists") or {}
+        if (selection is not None and stored != wanted) or (codelists is not None and stored_lists != dict(codelists)):
             raise DataNotAvailableError(
                 f"{path}: NATSAM_OFFLINE is set and the stored SCB table {table_id} was fetched with the "
-                f"selection {stored or 'none'}, not {wanted}. Use that selection, or unset NATSAM_OFFLINE "
+                f"selection {stored or 'none'} (code lists {stored_lists or 'none'}), not {wanted} "
+                f"(code lists {dict(codelists or {}) or 'none'}). Use that selection, or unset NATSAM_OFFLINE "
                 "to fetch this one."
             )
         message = (f"NATSAM_OFFLINE is set: nothing fetched; SCB table {table_id} as stored in {path} "
                    f"(fetched {entry.get('fetched_at', '?')}, {entry.get('rows', '?')} rows).")
         return {**entry, "offline": True, "message": message}
-    frame = fetch_table(table_id, wanted or None, client=client, progress=progress)
+    frame = fetch_table(table_id, wanted or None, client=client, progress=progress, codelists=codelists)
     return store.write_table(folder, table_id, frame, frame.attrs["provenance"])
 
 

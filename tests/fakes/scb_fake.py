@@ -12,7 +12,9 @@
   variable left out eliminated (by its elimination value code, or by summing when the cube holds all
   its values; a missing part makes the total missing). The fake knows only value codes and ``*`` (the client sends explicit codes), and only the
   recorded cells: asking for a value the recorded cube does not hold is a 400 that says so;
-* ``GET /codeLists/{id}`` - the recorded code list.
+  A ``codeList`` on a variable selects among the code list's values: each value is the sum of the
+  cells of its ``valueMap`` (an aggregation), or its own cell when the cube has that code (a value set);
+* ``GET /codeLists/{id}`` - the recorded code list (plus any ``extra_codelists``).
 
 Faults are scripted per test through ``fake.script`` (:class:`fakes.server.Script`), e.g.
 ``fake.script.add("/api/v2/tables/TAB6471/data", Response.error(429, retry_after=2))``.
@@ -74,12 +76,15 @@ class ScbFake:
         Overrides the recorded ``maxDataCells`` (in ``/config`` and in what the fake enforces).
     extra_tables
         ``{table_id: (metadata, data)}`` payloads built by a test, served like the recorded one.
+    extra_codelists
+        ``{codelist_id: payload}`` code lists built by a test.
     too_many_cells_status
         The status of a refused too-large selection (403 per the specification, 400 as implemented).
     """
 
     def __init__(self, reference: Path, *, max_data_cells: int | None = None,
-                 extra_tables: Mapping[str, tuple[dict, dict]] | None = None, too_many_cells_status: int = 403):
+                 extra_tables: Mapping[str, tuple[dict, dict]] | None = None,
+                 extra_codelists: Mapping[str, dict] | None = None, too_many_cells_status: int = 403):
         self.config = load(reference, "scb_v2_config.json")
         if max_data_cells is not None:
             self.config["maxDataCells"] = max_data_cells
@@ -91,7 +96,7 @@ class ScbFake:
         }
         self.tables.update(extra_tables or {})
         codelist = load(reference, "scb_v2_codelist_agg_Alder10arJ.json")
-        self.codelists = {codelist["id"]: codelist}
+        self.codelists = {codelist["id"]: codelist, **(extra_codelists or {})}
         self.too_many_cells_status = too_many_cells_status
         #: Data requests refused because they asked for more than maxDataCells cells.
         self.too_large: list[Request] = []
@@ -150,27 +155,38 @@ class ScbFake:
             try:
                 body = request.json()
                 selection = {s["variableCode"]: list(s["valueCodes"]) for s in body["selection"]}
+                lists = {s["variableCode"]: s["codeList"] for s in body["selection"] if s.get("codeList")}
             except (ValueError, KeyError, TypeError) as exc:
                 return problem(400, "Illegal selection", f"cannot read the selection body: {exc!r}")
         else:
-            selection = {}
+            selection, lists = {}, {}
             for key, value in request.query.items():
-                match = re.fullmatch(r"valueCodes\[(.+)\]", key, re.IGNORECASE)
-                if match:
-                    selection[match.group(1)] = [v for v in value.split(",") if v]
-        return self.select(metadata, data, selection, request)
+                match = re.fullmatch(r"(valueCodes|codelist)\[(.+)\]", key, re.IGNORECASE)
+                if match and match.group(1).lower() == "valuecodes":
+                    selection[match.group(2)] = [v for v in value.split(",") if v]
+                elif match:
+                    lists[match.group(2)] = value
+        return self.select(metadata, data, selection, request, lists)
 
     # ------------------------------------------------------------------ the data cube
 
-    def select(self, metadata: dict, data: dict, selection: dict[str, list[str]], request: Request) -> Response:
+    def select(self, metadata: dict, data: dict, selection: dict[str, list[str]], request: Request,
+               lists: dict[str, str] | None = None) -> Response:
         meta_dims = metadata["dimension"]
         by_lower = {name.lower(): name for name in metadata["id"]}
         chosen: dict[str, list[str]] = {}
+        groups: dict[str, dict[str, tuple[str, list[str]]]] = {}  # var -> code -> (label, valueMap)
+        for name, list_id in (lists or {}).items():
+            var = by_lower.get(name.lower())
+            offered = [c["id"] for c in (meta_dims.get(var, {}).get("extension") or {}).get("codelists") or []]
+            if var is None or list_id not in offered or list_id not in self.codelists:
+                return problem(400, "Non-existent codelist", f"{name}: {list_id}")
+            groups[var] = {v["code"]: (v["label"], list(v["valueMap"])) for v in self.codelists[list_id]["values"]}
         for name, tokens in selection.items():
             var = by_lower.get(name.lower())
             if var is None:
                 return problem(400, "Non-existent variable", f"no variable {name}")
-            values = list(meta_dims[var]["category"]["index"])
+            values = list(groups[var]) if var in groups else list(meta_dims[var]["category"]["index"])
             lookup = {v.lower(): v for v in values}
             codes: list[str] = []
             for token in tokens:
@@ -194,10 +210,25 @@ class ScbFake:
 
         ids, sizes = data["id"], data["size"]
         raw = np.array([np.nan if v is None else v for v in data["value"]], dtype=float).reshape(sizes)
-        cube, kept = raw, []
+        cube, kept, relabel = raw, [], {}
         for axis, var in enumerate(ids):
             cat = data["dimension"][var]["category"]
             index = cat["index"] if isinstance(cat["index"], dict) else {c: i for i, c in enumerate(cat["index"])}
+            if var in groups and var in chosen:
+                parts, labels, order = [], {}, sorted(chosen[var], key=list(groups[var]).index)
+                for code in order:
+                    label, members = groups[var][code]
+                    picks = [code] if code in index else members
+                    if not all(m in index for m in picks):
+                        return problem(400, "Value not in the recorded data",
+                                       f"the fake has no recorded cells for {var}={code} of the code list")
+                    parts.append(np.sum(np.take(cube, [index[m] for m in picks], axis=axis), axis=axis,
+                                        keepdims=True))
+                    labels[code] = label
+                cube = np.concatenate(parts, axis=axis)
+                kept.append((var, order))
+                relabel[var] = labels
+                continue
             if var in chosen:
                 absent = [c for c in chosen[var] if c not in index]
                 if absent:
@@ -224,6 +255,8 @@ class ScbFake:
             dim = json.loads(json.dumps(data["dimension"][var]))
             cat = dim["category"]
             cat["index"] = {code: i for i, code in enumerate(order)}
+            if var in relabel:
+                cat["label"] = dict(relabel[var])
             for key in ("label", "unit", "note", "child"):
                 if isinstance(cat.get(key), dict):
                     cat[key] = {c: v for c, v in cat[key].items() if c in cat["index"]}

@@ -545,3 +545,72 @@ def test_fake_answers_get_and_eliminates_like_the_api() -> None:
     assert list(frame.columns[:4]) == ["Region", "Region_label", "Alder", "Alder_label"] and "Kon" not in frame
     assert frame["value"].tolist() == [245284.0, 38987.0]  # value[0] and value[132] of the recording
     assert missing.status_code == 400 and missing.json()["title"] == "Missing selection for mandatory variable"
+
+
+# --------------------------------------------------------------------------------------------------
+# code lists
+
+
+def test_codelist_reads_the_recorded_aggregation(clock: FakeClock) -> None:
+    with ScbFake(scb_dir()) as fake:
+        ages = scb.codelist("agg_Ålder10årJ", client=client_for(fake, clock))
+        (request,) = fake.requests
+    assert request.path == "/api/v2/codeLists/agg_Ålder10årJ" and request.query == {"lang": "sv"}
+    assert ages["code"].tolist() == ["-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79",
+                                     "80-89", "90-99", "100+"]
+    assert ages.loc[0, "label"] == "0-9 år" and sorted(ages.loc[0, "value_map"], key=int) == [str(a) for a in range(10)]
+    assert ages.attrs["codelist"]["type"] == "Aggregation" and ages.attrs["codelist"]["elimination"] is False
+    assert scb.parse_codelists(["alder=agg_Ålder10årJ"]) == {"alder": "agg_Ålder10årJ"}
+    with pytest.raises(ValidationError, match="give one code list per variable"):
+        scb.parse_codelists(["Alder=agg_a,agg_b"])
+
+
+def build_single_ages() -> tuple[dict, dict]:
+    """A small table with single years of age whose metadata offers the recorded agg_Ålder10årJ.
+
+    Synthetic values: a cell is 100 x (region position) + age (100 for 100+), so every 10-year
+    group's sum can be checked by hand.
+    """
+    ages = [str(a) for a in range(100)] + ["100+"]
+    regions = {"0180": "Stockholm", "1281": "Lund"}
+    head = {"version": "2.0", "class": "dataset", "label": "Test: folkmängd efter region och ålder (syntetisk)",
+            "source": "SCB", "role": {"time": ["Tid"], "metric": ["ContentsCode"]},
+            "id": ["Region", "Alder", "ContentsCode", "Tid"], "size": [2, 101, 1, 1],
+            "dimension": {
+                "Region": {"label": "region", "category": {"index": {c: i for i, c in enumerate(regions)},
+                                                           "label": regions}, "extension": {"elimination": True}},
+                "Alder": {"label": "ålder", "category": {"index": {a: i for i, a in enumerate(ages)},
+                                                         "label": {a: f"{a} år" for a in ages}},
+                          "extension": {"elimination": True, "codelists": [
+                              {"id": "agg_Ålder10årJ", "label": "10-årsklasser", "type": "Aggregation"}]}},
+                "ContentsCode": {"label": "tabellinnehåll", "category": {"index": {"BE0101N1": 0},
+                                                                         "label": {"BE0101N1": "Folkmängd"}}},
+                "Tid": {"label": "år", "category": {"index": {"2024": 0}, "label": {"2024": "2024"}}}}}
+    values = [100 * r + (100 if a == "100+" else int(a)) for r in range(2) for a in ages]
+    return {**head, "value": []}, {**head, "value": values}
+
+
+def test_fetch_table_with_an_aggregation_code_list(clock: FakeClock, metadata: scb.TableMetadata) -> None:
+    meta, data = build_single_ages()
+    with ScbFake(scb_dir(), extra_tables={"TAB9001": (meta, data)}) as fake:
+        client = client_for(fake, clock)
+        frame = scb.fetch_table("TAB9001", ["Alder=*"], codelists={"alder": "agg_Ålder10årJ"}, client=client)
+        top = scb.fetch_table("TAB9001", ["Alder=TOP(2)", "Region=1281"], codelists={"Alder": "agg_Ålder10årJ"},
+                              client=client)
+        (first, _) = [body_selection(r) for r in fake.data_requests("TAB9001")]
+        (body, _) = [r.json()["selection"] for r in fake.data_requests("TAB9001")]
+        with pytest.raises(ValidationError, match=r"'vs_Nope' is not a code list of Alder in TAB9001 \(its code "
+                                                  r"lists: agg_Ålder10årJ\)"):
+            scb.fetch_table("TAB9001", codelists={"Alder": "vs_Nope"}, client=client)
+        with pytest.raises(ValidationError, match="its code lists: vs_CKM01AlderTot, vs_CKM021år"):
+            scb.fetch_table("TAB6471", codelists={"Alder": "agg_Ålder10årJ"}, client=client)
+    assert first["Alder"][:2] == ["-9", "10-19"] and len(first["Alder"]) == 11 and "Region" not in first
+    assert {"variableCode": "Alder", "codeList": "agg_Ålder10årJ"}.items() <= body[0].items()
+    # Region left out: summed by the API over Stockholm (position 0) and Lund (position 1)
+    by_group = frame.set_index("Alder")["value"]
+    assert by_group["-9"] == 2 * sum(range(10)) + 100 * 10  # ages 0-9 in both regions
+    assert by_group["100+"] == 100 + 200 and len(by_group) == 11
+    assert frame.loc[frame.Alder == "20-29", "Alder_label"].item() == "20-29 år"
+    assert top["Alder"].tolist() == ["-9", "10-19"]
+    assert top["value"].tolist() == [10 * 100 + 45, 10 * 100 + 145]  # Lund: 100 + age, summed by group
+    assert top.attrs["provenance"]["query"]["codelists"] == {"Alder": "agg_Ålder10årJ"}
