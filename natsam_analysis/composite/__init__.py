@@ -14,7 +14,12 @@ Examples
 
 from natsam_analysis.composite.coin import DATASETS, STEP_OUTPUT, Coin
 from natsam_analysis.composite.framework import Framework
-from natsam_analysis.composite.spec import IndexSpec, build_index, catalog_framework, load_spec
+from natsam_analysis.composite.spec import (
+    IndexSpec,
+    build_index,
+    catalog_framework,
+    load_spec,
+)
 from natsam_analysis.composite.steps import (
     AggregationPlan,
     aggregate,

@@ -393,9 +393,9 @@ def _check_hierarchy(meta: pd.DataFrame) -> list[str]:
             has_child.add(parent)
         elif rec["Type"] == "Indicator":
             problems.append(f"row {line}, column 'Parent': indicator {code!r} has no parent aggregate")
-        if rec["Denominator"] and rec["Denominator"] not in denominators and rec["Type"] == "Indicator":
-            if rec["Denominator"] in all_codes:
-                problems.append(f"row {line}, column 'Denominator': {rec['Denominator']!r} is not of Type Denominator")
+        den = rec["Denominator"]
+        if rec["Type"] == "Indicator" and den and den not in denominators and den in all_codes:
+            problems.append(f"row {line}, column 'Denominator': {den!r} is not of Type Denominator")
     tops = tree[(tree["Type"] == "Aggregate") & (tree["Parent"] == "")]
     if len(tops) != 1:
         problems.append(f"exactly one aggregate must have no Parent (the top of the index); found "

@@ -44,7 +44,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from natsam_analysis.composite.coin import DATASET_NAME, DATASETS, STEP_OUTPUT, Coin, check_step
+from natsam_analysis.composite.coin import (
+    DATASET_NAME,
+    DATASETS,
+    STEP_OUTPUT,
+    Coin,
+    check_step,
+)
 from natsam_analysis.composite.framework import Framework
 from natsam_analysis.errors import NatsamError, ValidationError
 

@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from natsam_analysis.composite.framework import Framework
 from natsam_analysis.errors import NatsamError
@@ -228,9 +227,20 @@ def skew_kurt(x: np.ndarray) -> tuple[float, float]:
     """
     v = np.asarray(x, dtype=float)
     v = v[~np.isnan(v)]
-    if v.size < 4 or np.ptp(v) == 0:
+    n = v.size
+    if n < 4:
         return math.nan, math.nan
-    return float(stats.skew(v, bias=False)), float(stats.kurtosis(v, bias=False))
+    d = v - v.mean()
+    d2 = d * d
+    m2 = d2.mean()
+    if m2 <= 1e-28 * max(1.0, float(np.abs(v).max())) ** 2:  # constant: undefined
+        return math.nan, math.nan
+    g1 = (d2 * d).mean() / m2**1.5
+    g2 = (d2 * d2).mean() / m2**2 - 3.0
+    # the bias corrections of scipy.stats.skew/kurtosis(bias=False), i.e. Excel's SKEW and KURT
+    skew = g1 * math.sqrt(n * (n - 1)) / (n - 2)
+    kurt = ((n + 1) * g2 + 6.0) * (n - 1) / ((n - 2) * (n - 3))
+    return float(skew), float(kurt)
 
 
 def _fails(sk: float, kt: float, skew_thresh: float, kurt_thresh: float) -> bool:

@@ -100,6 +100,21 @@ def test_index_ranks_and_scores_match_coinr(coin: Coin) -> None:
     assert res["Index"].head(6).round(2).tolist() == [68.38, 64.82, 64.80, 64.47, 63.54, 63.00]
 
 
+def test_pca_and_equal_weight_variants(coin: Coin) -> None:
+    pca = coin.regenerate({"aggregate": {"weights": "pca", "pca_levels": [2]}})
+    w = pca.weights
+    for pillar in coin.framework.aggregates[2]:
+        kids = coin.framework.children(pillar)
+        assert w[kids].sum() == pytest.approx(1.0) and (w[kids] >= 0).all()
+    assert w["Conn"] == 1.0  # level 3 keeps the metadata weights
+    assert not np.allclose(pca.data["aggregated"]["Index"], coin.data["aggregated"]["Index"])
+    eff = pca.analysis["aggregated"]["effective_weights"]
+    assert eff.sum() == pytest.approx(1.0)
+    # the ASEM metadata weights are all 1: "equal" changes nothing
+    equal = coin.regenerate({"aggregate": {"weights": "equal"}})
+    assert np.allclose(equal.data["aggregated"], coin.data["aggregated"])
+
+
 def test_weights_match_coinr(coin: Coin) -> None:
     ref = asem("ASEM_COIN_Weights_Original.csv").set_index("Code")["Weight"]
     assert coin.weights.reindex(ref.index).tolist() == ref.tolist()
