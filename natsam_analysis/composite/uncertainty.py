@@ -62,7 +62,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from natsam_analysis.composite.coin import Coin, check_step
 from natsam_analysis.composite.steps import AGGREGATE_METHODS, AggregationPlan, aggregate_array
@@ -79,6 +78,7 @@ __all__ = [
     "normalisation_alternatives",
     "rank_columns",
     "rank_statistics",
+    "regenerate_run",
     "saltelli_sample",
     "sobol_indices",
     "summarise_replicates",
@@ -103,6 +103,8 @@ def rank_columns(scores: np.ndarray | pd.DataFrame) -> np.ndarray:
     >>> rank_columns(np.array([[3.0, 1.0], [5.0, np.nan], [3.0, 2.0]])).tolist()
     [[2.0, 2.0], [1.0, nan], [2.0, 1.0]]
     """
+    from scipy.stats import rankdata  # imported here: scipy.stats is slow to import (dashboards start faster)
+
     values = np.asarray(scores, dtype=float)
     if values.ndim == 1:
         values = values[:, None]
@@ -445,7 +447,8 @@ class StepAlternatives:
     step
         The step name as in the coin's log (``"treat"``, ``"normalise"``, ``"impute"``, ...).
     alternatives
-        Parameter mappings, drawn with equal probability. A value ``None`` removes that parameter.
+        Parameter mappings, drawn with equal probability. A value ``None`` removes that parameter. As in
+        :meth:`Coin.regenerate`, an alternative applies to every logged step of that name.
     replace
         ``True``: an alternative replaces the step's logged parameters; ``False`` (default): it updates
         them (e.g. only ``winmax`` changes, ``overrides`` stay).
@@ -837,6 +840,53 @@ def monte_carlo(
                         n_boot=n_boot, rng=rng, first_order=first_order, design=design, target=target, info=info)
     seconds["summary"] = time.perf_counter() - clock
     return result
+
+
+def regenerate_run(coin: Coin, assumptions: Mapping[str, Assumption], result: UncertaintyResult,
+                   run: str | int) -> Coin:
+    """Rebuild the index of one Monte Carlo run from scratch with :meth:`Coin.regenerate`.
+
+    For tracing a run back ("what did the index look like in run r_17?") and as the straightforward
+    (slow) way of computing a run, against which :func:`monte_carlo` is checked and benchmarked.
+
+    Parameters
+    ----------
+    coin, assumptions
+        As given to :func:`monte_carlo`.
+    result
+        Its result (the run's choices are in ``result.design``, the weight sets in ``result.info``).
+    run
+        Run label (``"r_17"``) or 0-based position.
+
+    Examples
+    --------
+    >>> variant = regenerate_run(coin, assumptions, res, "r_17")            # doctest: +SKIP
+    >>> variant.data["aggregated"]["Index"].equals(res.scores["r_17"])      # doctest: +SKIP
+    True
+    """
+    design = result.design
+    if design is None:
+        raise NatsamError("regenerate_run: this result has no design table (it was not made by monte_carlo).")
+    row = design.iloc[run] if isinstance(run, (int, np.integer)) else design.loc[run]
+    changes: dict[str, dict[str, Any]] = {}
+    weights: dict[str, float] | None = None
+    agg: dict[str, Any] = {}
+    for name, f in assumptions.items():
+        if isinstance(f, WeightNoise):
+            weights = result.info["weight_sets"].loc[int(row[name])].to_dict()
+        elif isinstance(f, AggregationAlternatives):
+            agg = dict(f.alternatives[f.labels.index(row[name])])
+        else:
+            alt = dict(f.alternatives[f.labels.index(row[name])])
+            step = changes.setdefault(f.step, {})
+            if f.replace:
+                logged = next(e["params"] for e in coin.log if e["step"] == f.step)
+                step.update({k: None for k in logged if k not in alt})
+            step.update(alt)
+    if weights is None:
+        weights = coin.weights.dropna().to_dict()
+    changes["aggregate"] = {**agg, "weights": weights}
+    return coin.regenerate(changes)
 
 
 class _quiet_nan_warnings:
