@@ -36,7 +36,11 @@ import numpy as np
 from natsam_analysis import config
 from natsam_analysis.composite import AggregationPlan, Coin, aggregate, aggregate_array
 from natsam_analysis.composite.uncertainty import (
-    AggregationAlternatives, WeightNoise, monte_carlo, normalisation_alternatives, regenerate_run,
+    AggregationAlternatives,
+    WeightNoise,
+    monte_carlo,
+    normalisation_alternatives,
+    regenerate_run,
     winsorisation_limits,
 )
 from natsam_analysis.panel import load_panel, source_line

@@ -34,15 +34,20 @@ import pandas as pd
 
 from natsam_analysis.composite.coin import Coin
 from natsam_analysis.composite.framework import Framework
-from natsam_analysis.composite.steps import AggregationPlan, aggregate_array, rank_scores, skew_kurt
+from natsam_analysis.composite.steps import (
+    AggregationPlan,
+    aggregate_array,
+    rank_scores,
+    skew_kurt,
+)
 from natsam_analysis.errors import NatsamError
 
 __all__ = [
     "CORRELATION_THRESHOLDS",
     "CoinAudit",
-    "audit_coin",
     "GroupPCA",
     "RemovalImpact",
+    "audit_coin",
     "correlation_flag",
     "correlations_with_aggregates",
     "cronbach_alpha",
@@ -151,7 +156,7 @@ def indicator_statistics(
         uniq, counts = np.unique(avail, return_counts=True)
         n_same = int(counts.max()) if counts.size else 0
         sk, kt = skew_kurt(avail)
-        frc = (lambda k: k / n_avail if n_avail else np.nan)
+        share = 1.0 / n_avail if n_avail else np.nan  # fractions of the available values
         rows.append({
             "iCode": code,
             "Min": avail.min() if n_avail else np.nan,
@@ -166,9 +171,9 @@ def indicator_statistics(
             "N_Unique": int(uniq.size),
             "N_Same": n_same,
             "Frc_Avail": n_avail / n if n else np.nan,
-            "Frc_NonZero": frc(n_nonzero),
-            "Frc_Unique": frc(uniq.size),
-            "Frc_Same": frc(n_same),
+            "Frc_NonZero": n_nonzero * share,
+            "Frc_Unique": uniq.size * share,
+            "Frc_Same": n_same * share,
             "Flag_Avail": "ok" if n and n_avail / n >= t_avail else "LOW",
             "Flag_NonZero": "ok" if n_avail and n_nonzero / n_avail >= t_zero else "LOW",
             "Flag_Unique": "ok" if n_avail and uniq.size / n_avail >= t_unique else "LOW",

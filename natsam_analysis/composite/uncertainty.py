@@ -11,6 +11,8 @@ Method (as in COINr, Saisana, Saltelli & Tarantola 2005, doi:10.1111/j.1467-985X
 * Each named assumption is one input factor, driven by a uniform number ``u`` in [0, 1): a discrete
   assumption with ``k`` alternatives takes alternative ``floor(u * k)``; weight noise picks one of a
   pool of pre-drawn noisy weight sets the same way (COINr's ``get_noisy_weights`` + a discrete choice).
+  (COINr maps ``u`` with R's ``cut(u, k)``, whose equal bins span the sample's own range rather than
+  [0, 1); for samples of any size the two mappings draw the alternatives with the same probabilities.)
 * UA: ``n`` runs, ``u`` i.i.d. uniform. SA: the Saltelli design of ``n * (d + 2)`` runs in COINr's
   order: the base sample ``A`` (n runs), the independent sample ``B`` (n runs), then for each factor
   ``i = 1..d`` the matrix ``A_B^(i)`` (``A`` with column ``i`` taken from ``B``).
@@ -64,7 +66,11 @@ import numpy as np
 import pandas as pd
 
 from natsam_analysis.composite.coin import Coin, check_step
-from natsam_analysis.composite.steps import AGGREGATE_METHODS, AggregationPlan, aggregate_array
+from natsam_analysis.composite.steps import (
+    AGGREGATE_METHODS,
+    AggregationPlan,
+    aggregate_array,
+)
 from natsam_analysis.errors import NatsamError
 
 __all__ = [
@@ -103,7 +109,9 @@ def rank_columns(scores: np.ndarray | pd.DataFrame) -> np.ndarray:
     >>> rank_columns(np.array([[3.0, 1.0], [5.0, np.nan], [3.0, 2.0]])).tolist()
     [[2.0, 2.0], [1.0, nan], [2.0, 1.0]]
     """
-    from scipy.stats import rankdata  # imported here: scipy.stats is slow to import (dashboards start faster)
+    from scipy.stats import (
+        rankdata,  # imported here: scipy.stats is slow to import (dashboards start faster)
+    )
 
     values = np.asarray(scores, dtype=float)
     if values.ndim == 1:

@@ -15,8 +15,15 @@ from scipy import stats
 
 from natsam_analysis.composite import Coin
 from natsam_analysis.composite.audit import (
-    audit_coin, correlation_flag, correlations_with_aggregates, cronbach_alpha, group_cronbach, group_pca,
-    indicator_statistics, removal_impact, within_group_correlations,
+    audit_coin,
+    correlation_flag,
+    correlations_with_aggregates,
+    cronbach_alpha,
+    group_cronbach,
+    group_pca,
+    indicator_statistics,
+    removal_impact,
+    within_group_correlations,
 )
 from natsam_analysis.composite.framework import Framework
 from natsam_analysis.composite.steps import aggregate, rank_scores

@@ -23,8 +23,17 @@ from natsam_analysis import config
 from natsam_analysis.composite import Coin
 from natsam_analysis.composite.steps import rank_scores
 from natsam_analysis.composite.uncertainty import (
-    AggregationAlternatives, StepAlternatives, WeightNoise, imputation_alternatives, mean_abs_rank_shift,
-    monte_carlo, normalisation_alternatives, rank_columns, rank_statistics, regenerate_run, saltelli_sample,
+    AggregationAlternatives,
+    StepAlternatives,
+    WeightNoise,
+    imputation_alternatives,
+    mean_abs_rank_shift,
+    monte_carlo,
+    normalisation_alternatives,
+    rank_columns,
+    rank_statistics,
+    regenerate_run,
+    saltelli_sample,
     sobol_indices,
     winsorisation_limits,
 )
