@@ -14,6 +14,10 @@ column              dtype    meaning
 ``source``          str      where the row came from ("demo", "kolada", ...)
 ==================  =======  ==========================================================
 
+Optional column, kept when present: ``count`` (Int64, <NA> allowed): Kolada's number of units behind
+a value (1 for a municipality, the members that contributed for a group average, 0 when the value
+is missing).
+
 Examples
 --------
 >>> import pandas as pd
@@ -35,6 +39,8 @@ from natsam_analysis.errors import ValidationError
 
 PANEL_COLUMNS = ["municipality_id", "kpi", "year", "gender", "value", "status", "source"]
 PANEL_KEY = ["municipality_id", "kpi", "year", "gender"]
+#: Optional panel columns, validated and kept (in this order, after PANEL_COLUMNS) when present.
+OPTIONAL_PANEL_COLUMNS = ["count"]
 GENDERS = ("T", "K", "M")
 # ASCII digits only: \d would also accept other scripts' digits ("١٨٠٠").
 MUNICIPALITY_ID_PATTERN = r"^[0-9]{4}$"
@@ -91,7 +97,8 @@ def validate_panel(
             [f"missing column(s): {', '.join(missing)} (the panel needs {', '.join(PANEL_COLUMNS)})"],
             hint="Rename or add the columns; see natsam_analysis.tables for the schema.",
         )
-    df = panel[PANEL_COLUMNS].reset_index(drop=True)
+    optional = [c for c in OPTIONAL_PANEL_COLUMNS if c in panel.columns]
+    df = panel[PANEL_COLUMNS + optional].reset_index(drop=True)
     problems: list[tuple[int, str]] = []
 
     def report(mask: np.ndarray | pd.Series, column: str, why: str, values: pd.Series | None = None) -> None:
@@ -142,6 +149,12 @@ def validate_panel(
     report(non_numeric, "value", "is not a number (leave it empty for a missing value)")
     report(np.isinf(value_num.to_numpy(dtype=float, na_value=np.nan)), "value", "is infinite")
 
+    # count (optional): a whole number >= 0, or missing
+    if "count" in optional:
+        count_num = pd.to_numeric(df["count"], errors="coerce")
+        whole = count_num.notna() & (count_num >= 0) & (count_num == np.floor(count_num))
+        report(df["count"].notna() & ~whole, "count", "is not a whole number >= 0 (leave it empty when unknown)")
+
     # source present
     report(df["source"].astype("string").fillna("").str.strip().eq("").to_numpy(dtype=bool), "source",
            "is empty; say where the row came from (e.g. \"kolada\")")
@@ -165,7 +178,7 @@ def validate_panel(
         problems.sort(key=lambda item: item[0])
         raise ValidationError(origin, [text for _, text in problems], hint=_FIX_HINT)
 
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "municipality_id": mid_text.astype(str).to_numpy(),
         "kpi": kpi_text.astype(str).to_numpy(),
         "year": year_num.astype("int64").to_numpy(),
@@ -174,6 +187,9 @@ def validate_panel(
         "status": df["status"].astype("string").fillna("").astype(str).to_numpy(),
         "source": df["source"].astype(str).to_numpy(),
     })
+    if "count" in optional:
+        out["count"] = pd.to_numeric(df["count"]).astype("Int64")  # same RangeIndex as out
+    return out
 
 
 def to_wide(panel: pd.DataFrame, year: int, gender: str = "T") -> pd.DataFrame:
