@@ -185,3 +185,52 @@ def indicators_of(pillar: str, catalog: pd.DataFrame | None = None) -> list[str]
     """KPI ids of a pillar, in catalog order."""
     cat = _default_catalog() if catalog is None else catalog
     return cat.index[cat["pillar"] == pillar].tolist()
+
+
+def search_kpis(text: str, catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
+    """KPIs of Kolada's catalogue whose title or description contains every word of ``text``.
+
+    Case-insensitive (Swedish letters included: "Å" finds "å"). Searches the KPI catalogue fetched into
+    the local store (``natsam fetch --kpi-catalogue``) unless ``catalogue`` is given. Returns
+    ``kpi``, ``title``, ``description``, ``municipality_type``, ``is_divided_by_gender`` and
+    ``in_catalog`` (whether the project's indicator catalog uses the KPI), KPIs with a word in the
+    title first, then by id.
+
+    Raises
+    ------
+    DataNotAvailableError
+        When the KPI catalogue has not been fetched yet (the message says how to fetch it).
+
+    Examples
+    --------
+    >>> kpis = pd.DataFrame({"id": ["N07918", "N00999"], "title": ["Bredband minst 1 Gbit/s, andel (%)", "Nya företag"],
+    ...                      "description": ["Andel hushåll med tillgång till bredband", "Antal nystartade företag"],
+    ...                      "municipality_type": ["K", "K"], "is_divided_by_gender": [False, False]})
+    >>> search_kpis("BREDBAND", kpis)["kpi"].tolist()
+    ['N07918']
+    """
+    words = [w.casefold() for w in str(text).split()]
+    if not words:
+        raise ValidationError("search_kpis", ["give at least one word to search for, e.g. 'bredband'"])
+    if catalogue is None:
+        from natsam_analysis.sources.sync import kpi_catalogue  # the store is read lazily: no import cycle
+
+        catalogue = kpi_catalogue()
+    title = catalogue["title"].astype("string").fillna("").str.casefold()
+    description = catalogue["description"].astype("string").fillna("").str.casefold()
+    both = title + " " + description
+    mask = pd.Series(True, index=catalogue.index)
+    for word in words:
+        mask &= both.str.contains(word, regex=False)
+    found = catalogue[mask.to_numpy(dtype=bool)]
+    in_title = title[mask.to_numpy(dtype=bool)].map(lambda t: any(w in t for w in words))
+    result = pd.DataFrame({
+        "kpi": found["id"].astype(str).to_numpy(),
+        "title": found["title"].astype(str).to_numpy(),
+        "description": found["description"].astype("string").fillna("").astype(str).to_numpy(),
+        "municipality_type": found["municipality_type"].astype("string").fillna("").astype(str).to_numpy(),
+        "is_divided_by_gender": found["is_divided_by_gender"].astype("boolean").fillna(False).astype(bool).to_numpy(),
+        "in_catalog": found["id"].isin(_default_catalog().index).to_numpy(),
+        "_title_first": (~in_title).to_numpy(),
+    })
+    return result.sort_values(["_title_first", "kpi"], ignore_index=True).drop(columns="_title_first")

@@ -8,8 +8,11 @@ generalised, WGS 84). From them this module derives, once, and caches under the 
   ``county_name``, ``fa_id`` ("23"), ``fa_name``, ``ur3``/``ur6`` (Tillväxtanalys' urban-rural region
   types of the FA region, 1 = storstadsregioner ...) with their Swedish names, ``area_km2`` (computed in
   the equal-area LAEA Europe projection, EPSG:3035, from the generalised boundary), a representative
-  point inside the municipality (``point_lon``, ``point_lat``) and ``platform`` (one of the six
-  innovation-platform municipalities);
+  point inside the municipality (``point_lon``, ``point_lat``), ``platform`` (one of the six
+  innovation-platform municipalities) and SKR's municipality classification (kommungruppsindelning:
+  ``skr_group_id``, Kolada's group id such as ``G92787``, and ``skr_group_name``, e.g. "Storstäder")
+  once Kolada's municipality groups have been fetched (``natsam fetch --groups``); until then both
+  columns are present and <NA>;
 * ``counties()`` (21) and ``fa_regions()`` (60);
 * ``municipality_geojson()``: a GeoJSON FeatureCollection of all 290 municipalities (feature ``id`` =
   municipality id), simplified for the web.
@@ -24,7 +27,8 @@ Examples
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
+from pathlib import Path
 from importlib.metadata import version
 
 import numpy as np
@@ -190,14 +194,43 @@ def _tables() -> dict[str, pd.DataFrame]:
 
 
 def municipalities() -> pd.DataFrame:
-    """All 290 municipalities with county, FA region, region type, area and a representative point.
+    """All 290 municipalities with county, FA region, region type, area, a representative point and SKR group.
+
+    ``skr_group_id``/``skr_group_name`` hold SKR's classification when Kolada's municipality groups
+    are in the local store (``natsam fetch --groups``), <NA> otherwise.
 
     Examples
     --------
     >>> municipalities().set_index("municipality_id").loc["2584", ["name", "fa_name"]].tolist()
     ['Kiruna', 'Kiruna']
     """
-    return _tables()["municipalities"].copy()
+    muni = _tables()["municipalities"].copy()
+    skr = _skr_groups()
+    if skr is None:
+        muni["skr_group_id"] = pd.array([pd.NA] * len(muni), dtype="string")
+        muni["skr_group_name"] = pd.array([pd.NA] * len(muni), dtype="string")
+        return muni
+    muni = muni.merge(skr, on="municipality_id", how="left", validate="one_to_one")
+    return muni.astype({"skr_group_id": "string", "skr_group_name": "string"})
+
+
+def _skr_groups() -> pd.DataFrame | None:
+    """SKR's groups from the Kolada store, read again only when the stored table changes."""
+    from natsam_analysis.panel import kolada_store  # imported here: the sources import this module
+    from natsam_analysis.sources.sync import GROUPS_TABLE
+
+    folder = kolada_store()
+    if not (folder / store.MANIFEST).exists():
+        return None
+    entry = store.read_manifest(folder).get(GROUPS_TABLE)
+    return None if entry is None else _skr_groups_of(str(folder), str(entry.get("sha256")))
+
+
+@lru_cache(maxsize=4)
+def _skr_groups_of(folder: str, sha256: str) -> pd.DataFrame | None:
+    from natsam_analysis.sources.sync import skr_groups
+
+    return skr_groups(Path(folder))
 
 
 def counties() -> pd.DataFrame:

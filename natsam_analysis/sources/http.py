@@ -41,7 +41,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import InvalidHeader, MaxRetryError
+from urllib3.exceptions import ConnectTimeoutError, InvalidHeader, MaxRetryError
 from urllib3.util.retry import Retry
 
 from natsam_analysis import config
@@ -72,12 +72,14 @@ def offline() -> bool:
 class SourceError(NatsamError):
     """A data source could not be reached or answered something unusable.
 
-    ``url`` is the request's URL and ``status`` the HTTP status (``None`` when no answer came).
+    ``url`` is the request's URL, ``status`` the HTTP status (``None`` when no answer came) and
+    ``unreachable`` true when no connection could be made at all (no network, unknown host, refused).
     """
 
-    def __init__(self, message: str, *, url: str = "", status: int | None = None):
+    def __init__(self, message: str, *, url: str = "", status: int | None = None, unreachable: bool = False):
         self.url = url
         self.status = status
+        self.unreachable = unreachable
         super().__init__(message)
 
 
@@ -319,7 +321,8 @@ class ApiClient:
                     body_retries += 1
                     self._pause(min(self.backoff * 2 ** (body_retries - 1), self.max_retry_after))
                     continue
-                raise SourceError(f"{shown}: {self._describe(exc)}. {_NETWORK_HINT}", url=shown) from exc
+                raise SourceError(f"{shown}: {self._describe(exc)}. {_NETWORK_HINT}", url=shown,
+                                  unreachable=self._is_unreachable(exc)) from exc
             return self._decode(response, shown)
 
     @staticmethod
@@ -330,6 +333,15 @@ class ApiClient:
             return False
         reason = exc.args[0] if exc.args else None
         return not isinstance(reason, MaxRetryError) and "timed out" in str(exc).lower()
+
+    @staticmethod
+    def _is_unreachable(exc: Exception) -> bool:
+        """No connection at all (refused, unknown host, connect timeout): not a server that failed."""
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return True
+        reason = exc.args[0] if exc.args else None
+        inner = reason.reason if isinstance(reason, MaxRetryError) else reason
+        return isinstance(inner, ConnectTimeoutError)  # NewConnectionError and NameResolutionError included
 
     def _describe(self, exc: Exception) -> str:
         attempts = self.retries + 1

@@ -113,6 +113,7 @@ class KoladaFake:
                 self.recorded[(row["kpi"], row["municipality"], int(row["period"]))] = (row, changed)
         self.overrides: dict[tuple[str, str, int], tuple[dict, str]] = {}
         self._lock = threading.Lock()
+        self._answers: dict[tuple, Response] = {}  # the same request gets the same bytes until data change
 
     # ------------------------------------------------------------------ changing the data
     def set_value(self, kpi: str, unit: str, year: int, value: float | None, changed: str, gender: str = "T") -> None:
@@ -123,12 +124,20 @@ class KoladaFake:
         values.append({"count": 0 if value is None else 1, "gender": gender, "status": "", "value": value})
         with self._lock:
             self.overrides[key] = ({**row, "values": sorted(values, key=lambda v: v["gender"])}, changed)
+            self._answers.clear()
 
     def delete(self, kpi: str, unit: str, year: int, changed: str) -> None:
         """Mark (kpi, unit, year) deleted as of ``changed``."""
         row = self.row(kpi, unit, year) or {"kpi": kpi, "municipality": unit, "period": year, "values": []}
         with self._lock:
             self.overrides[(kpi, unit, year)] = ({**row, "isdeleted": True}, changed)
+            self._answers.clear()
+
+    def reset(self) -> None:
+        """Undo every ``set_value`` and ``delete``."""
+        with self._lock:
+            self.overrides.clear()
+            self._answers.clear()
 
     # ------------------------------------------------------------------ rows
     def _synthetic(self, kpi: str, unit: str, year: int) -> dict | None:
@@ -211,6 +220,19 @@ class KoladaFake:
 
     # ------------------------------------------------------------------ HTTP
     def __call__(self, request: Request) -> Response:
+        key = (request.path, tuple(sorted(request.query.items())), request.headers.get("Host"), self.style,
+               self.last_link, self.repeat_link)
+        with self._lock:
+            cached = self._answers.get(key)
+        if cached is not None:
+            return cached
+        answer = self._answer(request)
+        with self._lock:
+            if len(self._answers) < 500:
+                self._answers[key] = answer
+        return answer
+
+    def _answer(self, request: Request) -> Response:
         if not request.path.startswith(self.prefix + "/"):
             return Response.error(404, message=f"unknown path {request.path}")
         parts = [p for p in request.path[len(self.prefix) + 1:].split("/") if p]

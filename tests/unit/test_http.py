@@ -139,6 +139,7 @@ def test_persistent_timeout_gives_a_clear_error(clock: FakeClock) -> None:
     message = str(info.value)
     assert "/v3/kpi" in message and "timed out" in message and "NATSAM_OFFLINE=1" in message
     assert info.value.status is None and client.requests_made == 2
+    assert not info.value.unreachable  # the server was there, it just did not answer in time
 
 
 def test_dropped_connection_then_success_is_retried(clock: FakeClock) -> None:
@@ -266,9 +267,9 @@ def test_connection_refused_is_a_clear_error(clock: FakeClock) -> None:
     with FakeServer(ok) as server:
         url = server.url
     client = ApiClient(url, sleep=clock.sleep, clock=clock, rate=None, retries=1)
-    with pytest.raises(SourceError, match="could not connect"):
+    with pytest.raises(SourceError, match="could not connect") as info:
         client.get_json("kpi")
-    assert client.requests_made == 2
+    assert client.requests_made == 2 and info.value.unreachable
 
 
 def test_snippet_is_one_line_and_bounded() -> None:
