@@ -87,6 +87,44 @@ def build_parser() -> argparse.ArgumentParser:
                            help="data set to write: raw, denominated, screened, imputed, treated, normalised or "
                            "aggregated (default: the one the last step makes)")
     build_cmd.set_defaults(run=_run_index_build)
+
+    fetch_cmd = commands.add_parser(
+        "fetch", help="fetch Kolada (and SCB) data into the local store",
+        description="Fetch data into the local store (<data dir>/cache), atomically: a failed or interrupted "
+        "fetch leaves the store as it was and the same command continues where it stopped. Running a "
+        "finished fetch again only checks Kolada for values changed since (from_date) and writes nothing "
+        "when there are none. With NATSAM_OFFLINE=1 (or without network) nothing is fetched. The Kolada "
+        "base URL is NATSAM_KOLADA_URL (default https://api.kolada.se/v3). Källa: Kolada.",
+    )
+    fetch_cmd.add_argument("--catalog", action="store_true",
+                           help="every indicator of the catalog, all municipalities, 2010 to the latest year")
+    fetch_cmd.add_argument("--kpi", metavar="IDS", help="KPI ids, comma-separated (e.g. N01951,N00999)")
+    fetch_cmd.add_argument("--municipality", metavar="IDS",
+                           help="with --kpi: municipality or group ids (e.g. 0180,1480 or G92787; default: all 290)")
+    fetch_cmd.add_argument("--years", metavar="RANGE", help="with --kpi: e.g. 2015-2024 (default: 2010 to the latest)")
+    fetch_cmd.add_argument("--since", metavar="YYYY-MM-DD", help="only values changed since this date (from_date)")
+    fetch_cmd.add_argument("--full", action="store_true", help="fetch everything again instead of an update check")
+    fetch_cmd.add_argument("--kpi-catalogue", action="store_true",
+                           help="Kolada's KPI catalogue (for `natsam kpi search`)")
+    fetch_cmd.add_argument("--groups", action="store_true",
+                           help="municipalities and municipality groups (SKR's classification -> geography column skr_group_name)")
+    fetch_cmd.add_argument("--scb", metavar="TABLE", help="an SCB table (e.g. TAB638)")
+    fetch_cmd.add_argument("--select", metavar="VAR=CODES", nargs="+", default=None,
+                           help="with --scb: the selection, e.g. Region=0180,1480 Tid=2020-2024")
+    fetch_cmd.add_argument("--rate", type=float, default=5.0, help="Kolada requests per second at most (default: 5)")
+    fetch_cmd.add_argument("--no-progress", action="store_true", help="no progress bar")
+    fetch_cmd.set_defaults(run=_run_fetch)
+
+    kpi_cmd = commands.add_parser("kpi", help="search Kolada's KPI catalogue")
+    kpi_commands = kpi_cmd.add_subparsers(dest="kpi_command", required=True, metavar="SUBCOMMAND")
+    search_cmd = kpi_commands.add_parser(
+        "search", help="find KPIs by words in their title or description",
+        description="Search the fetched KPI catalogue (natsam fetch --kpi-catalogue) by words in the title and "
+        "description (Swedish, case-insensitive; every word must occur).",
+    )
+    search_cmd.add_argument("text", nargs="+", help="words to look for, e.g. bredband")
+    search_cmd.add_argument("--limit", type=int, default=30, help="show at most this many (default: %(default)s)")
+    search_cmd.set_defaults(run=_run_kpi_search)
     return parser
 
 
@@ -117,6 +155,66 @@ def _run_index_build(args: argparse.Namespace) -> int:
     print(f"Wrote {args.out} ({len(table.columns)} columns{', ranks: ' + ', '.join(ranks) if ranks else ''})")
     if coin.provenance and is_synthetic(coin.provenance):
         print(demo_note())
+    return 0
+
+
+def _run_fetch(args: argparse.Namespace) -> int:
+    import warnings
+
+    from natsam_analysis.sources import sync
+    from natsam_analysis.sources.kolada import EmptyResultWarning, KoladaClient
+
+    if (args.municipality or args.years) and not args.kpi:
+        raise NatsamError("natsam fetch: --municipality and --years go with --kpi IDS.")
+    if args.select and not args.scb:
+        raise NatsamError("natsam fetch: --select goes with --scb TABLE.")
+    if not (args.catalog or args.kpi or args.kpi_catalogue or args.groups or args.scb):
+        raise NatsamError("natsam fetch: say what to fetch: --catalog, --kpi IDS, --kpi-catalogue, --groups "
+                          "or --scb TABLE (see natsam fetch --help).")
+    progress = not args.no_progress
+    summaries: list[sync.FetchSummary] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EmptyResultWarning)
+        kolada = None if config.offline() or not (args.catalog or args.kpi or args.kpi_catalogue or args.groups) \
+            else KoladaClient(rate=args.rate)
+        if args.kpi_catalogue:
+            summaries.append(sync.fetch_kpi_catalogue(client=kolada))
+        if args.groups:
+            summaries.append(sync.fetch_groups(client=kolada))
+        if args.catalog:
+            summaries += sync.fetch_catalog(client=kolada, full=args.full, since=args.since, progress=progress)
+        if args.kpi:
+            summaries.append(sync.fetch_data(args.kpi, args.municipality, args.years, since=args.since,
+                                             full=args.full, client=kolada, progress=progress))
+    for summary in summaries:
+        print("\n".join(summary.lines()))
+    for warning in caught:
+        if issubclass(warning.category, EmptyResultWarning):
+            print(f"warning: {warning.message}", file=sys.stderr)
+    if args.scb:
+        from natsam_analysis.sources import scb
+
+        selection = scb.parse_selection(args.select) if args.select else None
+        entry = scb.fetch_to_store(args.scb, selection, progress=progress)
+        print(entry.get("message") or f"SCB {args.scb}: {entry.get('rows')} rows stored "
+              f"(fetched {str(entry.get('fetched_at', ''))[:19]}, sha256 {str(entry.get('sha256', ''))[:12]})")
+    return 0
+
+
+def _run_kpi_search(args: argparse.Namespace) -> int:
+    from natsam_analysis.catalog import search_kpis
+
+    text = " ".join(args.text)
+    found = search_kpis(text)
+    if found.empty:
+        print(f"No KPI in the catalogue mentions {text!r}.")
+        return 0
+    shown = found.head(args.limit)
+    for row in shown.itertuples():
+        mark = " *" if row.in_catalog else ""
+        print(f"{row.kpi}  {row.title}{mark}")
+    more = f" (showing {len(shown)})" if len(found) > len(shown) else ""
+    print(f"{len(found)} KPIs mention {text!r}{more}; * = in the project's indicator catalog.")
     return 0
 
 
