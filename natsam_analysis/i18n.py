@@ -70,6 +70,56 @@ LABELS: dict[str, tuple[str, str]] = {
     "distribution_title": ("Plattformskommunerna i den nationella fördelningen, {year}",
                            "The platform municipalities in the national distribution, {year}"),
     "distribution_axis": ("Percentil i Sverige (100 = bäst)", "Percentile in Sweden (100 = best)"),
+    # indexutforskaren
+    "indexutforskaren_title": ("Indexutforskaren – innovationsförmåga", "Index explorer – innovation capacity"),
+    "indexutforskaren_intro": (
+        "Indexet väger samman kommunens resultat inom åtta områden till ett mått på innovations- och "
+        "omställningsförmåga. Prova egna vikter, normalisering och aggregering: kartan och rangordningen "
+        "uppdateras direkt. Osäkerhetsintervallet visar mellan vilka placeringar kommunens rang i det "
+        "publicerade indexet varierar när metodvalen varieras slumpmässigt (90 % av körningarna).",
+        "The index combines a municipality's results in eight pillars into one measure of innovation and "
+        "transformation capacity. Try your own weights, normalisation and aggregation: the map and the "
+        "ranking update at once. The uncertainty interval shows between which places the municipality's "
+        "rank in the published index varies when the method choices are varied at random (90% of runs).",
+    ),
+    "weights_heading": ("Vikter per område", "Weights by pillar"),
+    "normalisation": ("Normalisering", "Normalisation"),
+    "aggregation": ("Aggregering", "Aggregation"),
+    "norm_minmax": ("Min–max (1–100)", "Min–max (1–100)"),
+    "norm_zscore": ("z-värden (medel 0, sd 1)", "z-scores (mean 0, sd 1)"),
+    "norm_rank": ("Rangordning (percentil)", "Ranks (percentile)"),
+    "agg_arithmetic": ("Aritmetiskt medelvärde", "Arithmetic mean"),
+    "agg_geometric": ("Geometriskt medelvärde", "Geometric mean"),
+    "reset_published": ("Återställ publicerat index", "Reset to the published index"),
+    "download_spec": ("Ladda ned specifikation (YAML)", "Download specification (YAML)"),
+    "download_csv": ("Ladda ned resultat (CSV)", "Download results (CSV)"),
+    "index_score": ("Indexvärde", "Index score"),
+    "rank": ("Rang", "Rank"),
+    "rank_axis": ("Rang (1 = bäst)", "Rank (1 = best)"),
+    "published_rank": ("Rang i publicerat index", "Rank in the published index"),
+    "rank_interval": ("Osäkerhetsintervall (5–95 %)", "Uncertainty interval (5–95%)"),
+    "selected_municipality": ("Vald kommun", "Selected municipality"),
+    "variant_published": ("publicerat index", "published index"),
+    "variant_custom": ("egen variant", "own variant"),
+    "ranking_title": ("Rangordning, {variant}", "Ranking, {variant}"),
+    "ranking_subtitle": ("Topp {n}, plattformskommunerna och vald kommun",
+                         "Top {n}, the platform municipalities and the selected municipality"),
+    "index_map_title": ("Innovationsförmåga, {variant}", "Innovation capacity, {variant}"),
+    "rank_summary": ("{name}: rang {rank} av {n} ({variant})", "{name}: rank {rank} of {n} ({variant})"),
+    "rank_summary_published": (
+        "I det publicerade indexet: rang {rank}, osäkerhetsintervall {low}–{high}",
+        "In the published index: rank {rank}, uncertainty interval {low}–{high}",
+    ),
+    "no_rank": ("{name}: ingen rang (för få värden)", "{name}: no rank (too few values)"),
+    "weights_all_zero": ("Minst ett område måste ha en vikt över 0.", "At least one pillar needs a weight above 0."),
+    "geometric_needs_positive": (
+        "Geometriskt medelvärde kräver positiva värden, vilket {normalisation} inte ger. Välj min–max "
+        "eller aritmetiskt medelvärde.",
+        "The geometric mean needs positive values, which {normalisation} does not give. Choose min–max "
+        "or the arithmetic mean.",
+    ),
+    "variant_description": ("Egen variant av {name}, skapad i Indexutforskaren.",
+                            "Own variant of {name}, made in the index explorer."),
 }
 
 

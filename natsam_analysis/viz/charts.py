@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -140,3 +140,119 @@ def distribution_chart(
     fig.update_xaxes(title=unit)
     fig.update_layout(height=360, showlegend=False)
     return apply_theme(fig, note=note, lang=lang, title=title)
+
+
+#: Groups of :func:`ranking_chart`'s bars, drawn in this order (the selected municipality on top).
+RANKING_GROUPS = ("other", "platform", "selected")
+
+
+def ranking_chart(
+    ranking: pd.DataFrame, *, note: str, title: str | None = None, highlight: str | None = None,
+    platforms: Collection[str] = (), n_units: int | None = None, score_title: str | None = None,
+    lang: str | None = None,
+) -> go.Figure:
+    """Municipalities ranked by an index: score bars on the left, rank and its uncertainty on the right.
+
+    Parameters
+    ----------
+    ranking
+        Indexed by municipality id, one row per municipality shown, with columns ``name``, ``score``
+        and ``rank`` (1 = best) and optionally ``rank_low``/``rank_high`` (the rank's uncertainty
+        interval) and ``published_rank`` (the rank in the published index). Rows are drawn by rank.
+    highlight
+        The selected municipality (drawn in the highlight colour).
+    platforms
+        The platform municipalities (drawn in blue, all others grey).
+    n_units
+        Number of ranked municipalities (the rank axis runs from 1 to ``n_units``).
+
+    The y-axis labels read "12. Umeå"; ``layout.yaxis.categoryarray`` holds them best first.
+    Bar traces carry ``legendgroup`` "other", "platform" or "selected"; the right-hand panel has
+    the traces "interval" (lines), "published" (open circles) and "rank" (dots).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"name": ["Lund", "Umeå"], "score": [71.5, 64.0], "rank": [1, 2],
+    ...                       "rank_low": [1, 1], "rank_high": [3, 5]}, index=["1281", "2480"])
+    >>> fig = ranking_chart(table, note="Demodata", platforms={"1281"}, n_units=290)
+    >>> list(fig.layout.yaxis.categoryarray)
+    ['1. Lund', '2. Umeå']
+    """
+    table = ranking.sort_values(["rank", "name"], kind="stable")
+    labels = [f"{int(r)}. {n}" for r, n in zip(table["rank"], table["name"])]
+    label_of = dict(zip(table.index, labels))
+    platforms = set(platforms)
+    group = pd.Series(["platform" if m in platforms else "other" for m in table.index], index=table.index)
+    if highlight in group.index:
+        group[highlight] = "selected"
+    has_interval = {"rank_low", "rank_high"} <= set(table.columns) and table["rank_low"].notna().any()
+    has_published = "published_rank" in table.columns and table["published_rank"].notna().any()
+
+    def interval_text(mid) -> str:
+        row = table.loc[mid]
+        parts = [f"{label('rank', lang)}: {int(row['rank'])}"]
+        if has_published and pd.notna(row["published_rank"]):
+            parts.append(f"{label('published_rank', lang)}: {int(row['published_rank'])}")
+        if has_interval and pd.notna(row["rank_low"]):
+            parts.append(f"{label('rank_interval', lang)}: {int(row['rank_low'])}–{int(row['rank_high'])}")
+        return "<br>".join(parts)
+
+    custom = {mid: [table.at[mid, "name"], interval_text(mid)] for mid in table.index}
+    hover = "<b>%{customdata[0]}</b><br>" + label("index_score", lang) + ": %{x:.1f}<br>%{customdata[1]}<extra></extra>"
+    colours = {"other": NATIONAL, "platform": PALETTE[0], "selected": HIGHLIGHT}
+    names = {"other": label("other_municipalities", lang), "platform": label("platform_municipality", lang),
+             "selected": label("selected_municipality", lang)}
+    fig = go.Figure()
+    for key in RANKING_GROUPS:
+        ids = group.index[group == key]
+        if len(ids) == 0:
+            continue
+        fig.add_bar(x=table.loc[ids, "score"], y=[label_of[m] for m in ids], orientation="h", name=names[key],
+                    legendgroup=key, marker_color=colours[key], customdata=[custom[m] for m in ids],
+                    hovertemplate=hover, xaxis="x", yaxis="y")
+    if has_interval:
+        xs: list = []
+        ys: list = []
+        for mid in table.index[table["rank_low"].notna()]:
+            xs += [table.at[mid, "rank_low"], table.at[mid, "rank_high"], None]
+            ys += [label_of[mid], label_of[mid], None]
+        fig.add_scatter(x=xs, y=ys, mode="lines", name=label("rank_interval", lang), legendgroup="interval",
+                        line={"color": PALETTE[4], "width": 5}, hoverinfo="skip", xaxis="x2", yaxis="y")
+    if has_published:
+        shown = table["published_rank"].notna()
+        fig.add_scatter(x=table.loc[shown, "published_rank"], y=[label_of[m] for m in table.index[shown]],
+                        mode="markers", name=label("published_rank", lang), legendgroup="published",
+                        marker={"symbol": "circle-open", "size": 10, "color": "#222", "line": {"width": 1.5}},
+                        customdata=[custom[m] for m in table.index[shown]], xaxis="x2", yaxis="y",
+                        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>")
+    fig.add_scatter(x=table["rank"], y=labels, mode="markers", name=label("rank", lang), legendgroup="rank",
+                    showlegend=False, marker={"size": 8, "color": [colours[g] for g in group], "line": {"color": "white", "width": 1}},
+                    customdata=[custom[m] for m in table.index], xaxis="x2", yaxis="y",
+                    hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>")
+    top = n_units if n_units else int(max(table["rank"].max(), table.get("rank_high", table["rank"]).max()))
+    fig.update_layout(
+        barmode="overlay", bargap=0.25, height=ranking_height(len(table)),
+        xaxis={"domain": [0, 0.52], "title": {"text": score_title or label("index_score", lang)}, "rangemode": "tozero"},
+        xaxis2={"domain": [0.58, 1], "anchor": "y", "range": [1 - 0.03 * top, top * 1.03],
+                "tickvals": _rank_ticks(top), "title": {"text": label("rank_axis", lang)},
+                "gridcolor": "#EBEBEB", "zeroline": False},
+        yaxis={"categoryorder": "array", "categoryarray": labels, "autorange": "reversed", "automargin": True},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "xanchor": "left", "traceorder": "normal"},
+    )
+    apply_theme(fig, note=note, lang=lang, title=title)
+    fig.update_layout(margin={"t": 130 if title else 70})  # room for the legend under the title
+    return fig
+
+
+def _rank_ticks(top: int) -> list[int]:
+    """Rank-axis ticks: 1, round steps, and the last rank (a step too close to it is dropped)."""
+    step = 50 if top > 150 else 25 if top > 60 else 10 if top > 20 else 5
+    ticks = [1, *range(step, top, step)]
+    if len(ticks) > 1 and top - ticks[-1] < step / 3:
+        ticks.pop()
+    return ticks + [top] if top > 1 else [1]
+
+
+def ranking_height(n_rows: int) -> int:
+    """Pixel height of a ranking chart with ``n_rows`` municipalities."""
+    return max(360, 190 + 22 * n_rows)
