@@ -86,6 +86,8 @@ UNCERTAINTY_SEED = 20260101
 #: Bump when :func:`uncertainty_assumptions` or :func:`explorer_inputs` change (invalidates caches).
 CACHE_VERSION = 1
 RANK_STAT_COLUMNS = ["Nominal", "Mean", "Median", "Q5", "Q95"]
+#: Keys of a spec step that are not the step's parameters.
+STEP_KEYS = ("step", "from", "to")
 
 
 def published_spec_path() -> Path:
@@ -326,7 +328,7 @@ class IndexutforskarenApp:
         norm_params, agg_params = self._step_params()
         steps = []
         for i, entry in enumerate(raw["steps"]):
-            head = {k: entry[k] for k in ("step", "from") if k in entry}
+            head = {k: entry[k] for k in STEP_KEYS if k in entry}
             if i == self._norm_step:
                 entry = {**head, **norm_params}
             elif i == self._agg_step:
@@ -369,7 +371,7 @@ class IndexutforskarenApp:
 
     def _published_state(self) -> tuple[dict[str, float], str, str]:
         weights = self.framework.weight.reindex(self.pillars).astype(float).to_dict()
-        norm = {k: v for k, v in self.published.steps[self._norm_step].items() if k not in ("step", "from")}
+        norm = {k: v for k, v in self.published.steps[self._norm_step].items() if k not in STEP_KEYS}
         matches = [key for key, option in NORMALISATIONS.items() if option["params"] == norm]
         agg = self.published.steps[self._agg_step].get("method", "arithmetic")
         if not matches or agg not in AGGREGATIONS:
@@ -382,7 +384,7 @@ class IndexutforskarenApp:
     def _step_params(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The normalise and aggregate parameters of the current variant (used by the spec and the scores)."""
         norm = copy.deepcopy(NORMALISATIONS[self.normalisation]["params"])
-        agg = {k: v for k, v in self.published.steps[self._agg_step].items() if k not in ("step", "from", "method")}
+        agg = {k: v for k, v in self.published.steps[self._agg_step].items() if k not in (*STEP_KEYS, "method")}
         agg.pop("p", None)
         return norm, {"method": self.aggregation, **agg}
 
