@@ -338,61 +338,72 @@ def data_frame(rows: Iterable[dict[str, Any]], *, url: str = "", keep_deleted: b
     rows = rows if isinstance(rows, list) else list(rows)
 
     def bad(i: int, field: str, value: Any, why: str) -> SourceError:
+        value = value.item() if isinstance(value, np.generic) else value  # -1, not np.int64(-1)
         return SourceError(f"{url or 'Kolada'}: row {i + 1}, field {field!r}: {value!r} {why}. The answer does not "
                            "have the shape of Kolada data; report it if it persists.", url=url)
 
-    # Row-level checks first (one pass over the rows), then the values flattened and checked column-wise.
-    for i, row in enumerate(rows):
-        if not isinstance(row, dict):
-            raise bad(i, "row", row, "is not an object")
-        if not isinstance(row.get("values", []), (list, type(None))):
-            raise bad(i, "values", row.get("values"), "is not a list")
-    flat = [(i, row, entry) for i, row in enumerate(rows) for entry in (row.get("values") or [])]
-    row_of = np.fromiter((i for i, _, _ in flat), dtype=np.int64, count=len(flat))
-    if any(not isinstance(entry, dict) for _, _, entry in flat):
-        i = next(i for i, _, entry in flat if not isinstance(entry, dict))
-        raise bad(i, "values", rows[i].get("values"), "holds something that is not an object")
-    deleted = np.fromiter((bool(row.get("isdeleted")) or bool(entry.get("isdeleted")) for _, row, entry in flat),
-                          dtype=bool, count=len(flat))
-    frame = pd.DataFrame({
-        "municipality_id": pd.Series([row.get(unit_key) for _, row, _ in flat], dtype=object),
-        "kpi": pd.Series([row.get("kpi") for _, row, _ in flat], dtype=object),
-        "year": pd.Series([row.get("period") for _, row, _ in flat], dtype=object),
-        "gender": pd.Series([entry.get("gender") for _, _, entry in flat], dtype=object),
-        "value": pd.Series([entry.get("value") for _, _, entry in flat], dtype=object),
-        "status": pd.Series([entry.get("status") or "" for _, _, entry in flat], dtype=object),
-        "source": pd.Series([SOURCE] * len(flat), dtype=object),
-        "count": pd.Series([entry.get("count") for _, _, entry in flat], dtype=object),
-    })
+    # One pass flattens (row, value) pairs into records; the columns are then checked vectorised, and
+    # only a column that fails is searched element by element for the first bad row to report.
+    columns = ["municipality_id", "kpi", "year", "gender", "value", "status", "count", "isdeleted", "row"]
+    try:
+        records = [(row.get(unit_key), row.get("kpi"), row.get("period"), entry.get("gender"), entry.get("value"),
+                    entry.get("status") or "", entry.get("count"),
+                    bool(row.get("isdeleted")) or bool(entry.get("isdeleted")), i)
+                   for i, row in enumerate(rows) for entry in (row.get("values") or [])]
+    except (AttributeError, TypeError):
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise bad(i, "row", row, "is not an object") from None
+            values = row.get("values")
+            if not isinstance(values, (list, type(None))) or any(not isinstance(e, dict) for e in values or []):
+                raise bad(i, "values", values, "is not a list of objects") from None
+        raise
+    frame = pd.DataFrame.from_records(records, columns=columns) if records else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
-    def first_bad(mask: np.ndarray, column: str, field: str, why: str) -> None:
-        if mask.any():
-            pos = int(np.flatnonzero(mask)[0])
-            raise bad(int(row_of[pos]), field, frame[column].iloc[pos], why)
+    def report(ok: np.ndarray, column: str, field: str, why: str) -> None:
+        if not ok.all():
+            pos = int(np.flatnonzero(~ok)[0])
+            raise bad(int(frame["row"].iloc[pos]), field, frame[column].iloc[pos], why)
 
-    def is_type(column: str, types: tuple[type, ...]) -> np.ndarray:
-        return np.fromiter((isinstance(v, types) and not isinstance(v, bool) for v in frame[column]),
-                           dtype=bool, count=len(frame))
+    def of_kind(column: str, kinds: tuple[str, ...], check: Any) -> np.ndarray:
+        """Elementwise ``check`` only when pandas cannot tell the column is all of ``kinds`` at once."""
+        if pd.api.types.infer_dtype(frame[column], skipna=True) in kinds:
+            return np.ones(len(frame), dtype=bool)
+        return np.fromiter((check(v) for v in frame[column]), dtype=bool, count=len(frame))
 
-    first_bad(~is_type("municipality_id", (str,)) | frame["municipality_id"].eq("").to_numpy(), "municipality_id",
-              unit_key, "is not an id string (ids are text such as \"0180\")")
-    first_bad(~frame["kpi"].map(lambda k: isinstance(k, str) and bool(KPI_ID.fullmatch(k))).to_numpy(dtype=bool),
-              "kpi", "kpi", "is not a KPI id")
-    year = pd.to_numeric(frame["year"].map(lambda p: p if isinstance(p, (int, str)) and not isinstance(p, bool)
-                                           else None), errors="coerce")
-    first_bad((year.isna() | (year != np.floor(year))).to_numpy(), "year", "period", "is not a whole year")
-    first_bad(~frame["gender"].isin(GENDERS).to_numpy(), "gender", "gender", "is not T, K or M")
-    first_bad(~(is_type("value", (int, float)) | frame["value"].isna().to_numpy()), "value", "value",
-              "is not a number or null")
-    counts = frame["count"]
-    count_ok = counts.isna().to_numpy() | (is_type("count", (int,)) & (pd.to_numeric(counts, errors="coerce")
-                                                                       .fillna(-1).to_numpy() >= 0))
-    first_bad(~count_ok, "count", "count", "is not a whole number >= 0")
-    frame["year"] = year.astype("int64")
-    frame["value"] = pd.to_numeric(frame["value"]).astype("float64")
-    frame["count"] = pd.to_numeric(counts).astype("Int64")
+    def is_number(v: Any) -> bool:
+        return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+    units = frame["municipality_id"]
+    report(of_kind("municipality_id", ("string",), lambda v: isinstance(v, str))
+           & units.notna().to_numpy() & units.ne("").to_numpy(),
+           "municipality_id", unit_key, "is not an id string (ids are text such as \"0180\")")
+    kpi_ok = of_kind("kpi", ("string",), lambda v: isinstance(v, str))
+    kpi_ok &= frame["kpi"].where(kpi_ok, "").astype(str).str.fullmatch(KPI_ID.pattern).to_numpy(dtype=bool)
+    report(kpi_ok, "kpi", "kpi", "is not a KPI id")
+    period = frame["year"].where(of_kind("year", ("integer",), lambda v: isinstance(v, (int, str))
+                                         and not isinstance(v, bool)), None)
+    year = pd.to_numeric(period, errors="coerce")
+    report((year.notna() & (year == np.floor(year))).to_numpy(), "year", "period", "is not a whole year")
+    report(frame["gender"].isin(GENDERS).to_numpy(), "gender", "gender", "is not T, K or M")
+    report(of_kind("value", ("floating", "integer", "mixed-integer-float", "empty"), is_number),
+           "value", "value", "is not a number or null")
+    count_ok = of_kind("count", ("integer", "empty"), lambda v: v is None or (isinstance(v, int)
+                                                                              and not isinstance(v, bool)))
+    count_ok &= pd.to_numeric(frame["count"].where(count_ok, -1), errors="coerce").fillna(0).to_numpy() >= 0
+    report(count_ok, "count", "count", "is not a whole number >= 0")
+
+    frame = frame.assign(
+        year=year.astype("int64"),
+        value=pd.to_numeric(frame["value"]).astype("float64"),
+        count=pd.to_numeric(frame["count"]).astype("Int64"),
+        source=SOURCE,
+    )
+    deleted = frame["isdeleted"].astype(bool).to_numpy()
+    frame = frame[DATA_COLUMNS + (["isdeleted"] if keep_deleted else [])]
     if keep_deleted:
-        frame["isdeleted"] = deleted
+        frame = frame.astype({"isdeleted": bool})
     else:
         frame = frame[~deleted].reset_index(drop=True)
     if unit_kind != "municipality":
