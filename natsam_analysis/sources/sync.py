@@ -67,7 +67,7 @@ from natsam_analysis.metrics.coverage import coverage
 from natsam_analysis.panel import KOLADA_TABLE, kolada_store
 from natsam_analysis.sources.http import SourceError
 from natsam_analysis.sources.kolada import (
-    DATA_COLUMNS, MAX_SEGMENT_VALUES, MUNICIPALITY_ID, EmptyResultWarning, KoladaClient, combine,
+    DATA_COLUMNS, MUNICIPALITY_ID, Chunk, EmptyResultWarning, KoladaClient, combine,
     group_members_frame, kpi_frame, latest_published_year, municipality_frame, parse_years, plan_chunks,
     validate_date, validate_ids,
 )
@@ -372,14 +372,15 @@ def _chunk_name(i: int) -> str:
     return f"chunk-{i:05d}"
 
 
-def _load_plan(work: Path, base_url: str, today: date) -> dict[str, Any] | None:
+def _load_plan(work: Path, base_url: str) -> dict[str, Any] | None:
+    """The plan of an unfinished fetch in ``work``, or ``None`` (a stale or foreign plan is removed)."""
     path = work / PLAN
     if not path.exists():
         return None
     try:
         plan = json.loads(path.read_text(encoding="utf-8"))
-        created = date.fromisoformat(str(plan["created_at"])[:10])
-        fresh = plan.get("base_url") == base_url and today - created <= timedelta(days=WORK_MAX_AGE_DAYS)
+        age = datetime.now(timezone.utc) - datetime.fromisoformat(str(plan["created_at"]))
+        fresh = plan.get("base_url") == base_url and age <= timedelta(days=WORK_MAX_AGE_DAYS)
     except (ValueError, KeyError, TypeError):
         fresh = False
     if not fresh:
@@ -489,7 +490,7 @@ def fetch_data(
     spec = {"kpis": sorted(kpi_ids), "municipalities": sorted(unit_ids) or "all", "years": year_list or "latest",
             "since": since, "full": full}
     work = folder / WORK / query_key(spec)
-    plan = _load_plan(work, client.api.base_url, today)
+    plan = _load_plan(work, client.api.base_url)
     extra_tables: dict[str, pd.DataFrame] = {}
     if plan is None:
         try:
@@ -505,8 +506,9 @@ def fetch_data(
             raise
         query = {"kpis": sorted(kpi_ids), "municipalities": sorted(unit_ids), "years": year_list}
         key = query_key(query)
-        previous = (store.read_manifest(folder).get(PANEL_TABLE, {}).get("queries") or {}).get(key) \
-            if folder.exists() else None
+        manifest = store.read_manifest(folder) if folder.exists() else {}
+        previous = next((entry["queries"][key] for entry in (manifest.get(PANEL_TABLE), manifest.get(GROUP_VALUES_TABLE))
+                         if entry and key in (entry.get("queries") or {})), None)
         if since:
             mode, from_date = "since", since
         elif previous and not full:
@@ -554,9 +556,8 @@ def fetch_data(
     return _merge(folder, work, plan, extra_tables, client, what, resumed)
 
 
-def _chunk_from_path(path: str):
-    from natsam_analysis.sources.kolada import Chunk
-
+def _chunk_from_path(path: str) -> Chunk:
+    """The chunk a planned path stands for (the inverse of :attr:`Chunk.path`)."""
     parts = path.split("/")
     segments = dict(zip(parts[1::2], parts[2::2]))
     kpis = tuple(segments["kpi"].split(",")) if "kpi" in segments else None
@@ -593,8 +594,8 @@ def _merge(folder: Path, work: Path, plan: dict[str, Any], extra_tables: dict[st
         if mode != "full" and new.empty and deleted.empty:
             continue  # an update check that found nothing: leave the table as it is
         old = _read(folder, table)
-        if old is None and new.empty and table == GROUP_VALUES_TABLE:
-            continue
+        if old is None and new.empty:
+            continue  # no empty table: load_panel() would take an empty panel for fetched data
         base = old if old is not None else pd.DataFrame(columns=DATA_COLUMNS)
         if "count" not in base.columns:
             base = base.assign(count=pd.array([pd.NA] * len(base), dtype="Int64"))

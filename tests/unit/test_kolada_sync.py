@@ -386,6 +386,16 @@ def test_group_ids_go_to_their_own_table(data_dir: Path, fake: KoladaFake) -> No
     assert (groups["count"] == 3).all() and len(groups) == 6
 
 
+def test_a_group_only_fetch_makes_no_empty_panel(data_dir: Path, fake: KoladaFake) -> None:
+    with FakeServer(fake) as server:
+        first = sync.fetch_data(["N01951"], ["G92787"], "2019-2020", client=make_client(server), progress=False)
+        again = sync.fetch_data(["N01951"], ["G92787"], "2019-2020", client=make_client(server), progress=False)
+        assert server.requests[-1].query.get("from_date") == first.fetched_at[:10]  # an update check
+    assert first.status == "fetched" and again.status == "up to date"
+    assert not has_fetched_panel() and load_panel().attrs["provenance"]["source"] == "demo"
+    assert len(store.read_table(kolada_store(), sync.GROUP_VALUES_TABLE)) == 6
+
+
 # ------------------------------------------------------------------------------------------------ for the notebooks
 
 
