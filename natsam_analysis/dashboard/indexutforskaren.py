@@ -305,8 +305,8 @@ class IndexutforskarenApp:
             self._compute()
         self._sync_widgets()
         self._refresh_text()
+        self.chart.show(self.ranking_figure())  # the smaller figure first: the ranking appears sooner
         self.map.show(self.map_figure())
-        self.chart.show(self.ranking_figure())
         if variant_changed or language_changed:
             self._refresh_downloads()
 
@@ -477,7 +477,7 @@ class IndexutforskarenApp:
                                                      layout=widgets.Layout(width="400px"))
         self.aggregation_choice = widgets.Dropdown(style={"description_width": "110px"},
                                                    layout=widgets.Layout(width="400px"))
-        self.reset_button = widgets.Button(icon="undo", layout=widgets.Layout(width="auto"))
+        self.reset_button = widgets.Button(icon="undo", layout=widgets.Layout(width="300px", margin="8px 0"))
         self.reset_button.add_class("natsam-reset")
         self._syncing = False
         self._set_widget_labels()
