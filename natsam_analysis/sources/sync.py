@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from tqdm.auto import tqdm
 
 from natsam_analysis import config, store
 from natsam_analysis.catalog import load_catalog
@@ -389,6 +390,14 @@ def _load_plan(work: Path, base_url: str) -> dict[str, Any] | None:
     return plan
 
 
+def _prune_work(folder: Path, base_url: str) -> None:
+    """Remove the work areas of unfinished fetches that can no longer be resumed (stale or foreign)."""
+    root = folder / WORK
+    for work in sorted(root.iterdir()) if root.is_dir() else []:
+        if work.is_dir() and (work / PLAN).exists():
+            _load_plan(work, base_url)
+
+
 def _municipality_ids(client: KoladaClient, folder: Path) -> tuple[list[str], pd.DataFrame | None]:
     """The ids of all municipalities (type K): from the store, else fetched (then also returned to store)."""
     stored = _read(folder, MUNICIPALITY_TABLE)
@@ -489,6 +498,7 @@ def fetch_data(
     client = _client(client)
     spec = {"kpis": sorted(kpi_ids), "municipalities": sorted(unit_ids) or "all", "years": year_list or "latest",
             "since": since, "full": full}
+    _prune_work(folder, client.api.base_url)
     work = folder / WORK / query_key(spec)
     plan = _load_plan(work, client.api.base_url)
     extra_tables: dict[str, pd.DataFrame] = {}
@@ -507,8 +517,8 @@ def fetch_data(
         query = {"kpis": sorted(kpi_ids), "municipalities": sorted(unit_ids), "years": year_list}
         key = query_key(query)
         manifest = store.read_manifest(folder) if folder.exists() else {}
-        previous = next((entry["queries"][key] for entry in (manifest.get(PANEL_TABLE), manifest.get(GROUP_VALUES_TABLE))
-                         if entry and key in (entry.get("queries") or {})), None)
+        recorded = [(manifest.get(t) or {}).get("queries") or {} for t in (PANEL_TABLE, GROUP_VALUES_TABLE)]
+        previous = next((queries[key] for queries in recorded if key in queries), None)
         if since:
             mode, from_date = "since", since
         elif previous and not full:
@@ -532,8 +542,6 @@ def fetch_data(
     done = {n for n in store.read_manifest(work) if n.startswith("chunk-")}
     pending = [i for i in range(len(paths)) if _chunk_name(i) not in done]
     resumed = len(paths) - len(pending)
-    from tqdm.auto import tqdm
-
     with tqdm(total=len(paths), initial=resumed, disable=not progress, unit="chunk",
               desc=f"Kolada {what}", leave=False) as bar:
         for i in pending:
@@ -544,7 +552,7 @@ def fetch_data(
                 if _unreachable(exc, client):
                     return _offline_summary(what, folder, f"Kolada could not be reached ({exc}); "
                                             f"{resumed} chunks of an earlier run are kept in {work}")
-                kept = len(store.read_manifest(work)) - len(extra_tables)
+                kept = sum(name.startswith("chunk-") for name in store.read_manifest(work))
                 raise SourceError(
                     f"{exc}\n{kept} of {len(paths)} chunks of this fetch are kept in {work}; run the same command "
                     "again to continue where it stopped. The store was not changed.",
