@@ -29,6 +29,7 @@ import copy
 import hashlib
 import html
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -99,17 +100,23 @@ def published_spec_path() -> Path:
 # rank uncertainty of the published index
 
 
-def uncertainty_assumptions() -> dict[str, Any]:
+def uncertainty_assumptions(steps: Iterable[str] | None = None) -> dict[str, Any]:
     """The construction choices varied in the uncertainty analysis of the index (see data/indices/README.md).
 
     Imputation (the municipality's own value up to two years back / no imputation / the county
     median), winsorisation limit (3-7 points), normalisation (min-max [1, 100] / z-scores with mean 10
     and sd 2, COINr's pair), weights (+-25 % noise on indicator and pillar weights) and aggregation
-    (arithmetic / geometric mean).
+    (arithmetic / geometric mean). With ``steps`` (the step names of a spec), choices of steps the
+    spec does not have are left out.
+
+    Examples
+    --------
+    >>> list(uncertainty_assumptions(["normalise", "aggregate"]))
+    ['Normalisering', 'Vikter', 'Aggregering']
     """
     from natsam_analysis.composite import uncertainty as ua
 
-    return {
+    assumptions = {
         "Imputering": ua.imputation_alternatives(
             {"method": "latest", "max_age": 2}, {"method": "latest", "max_age": 0},
             {"method": "median_group", "group": "county_group"}),
@@ -119,6 +126,11 @@ def uncertainty_assumptions() -> dict[str, Any]:
         "Vikter": ua.WeightNoise({1: 0.25, 2: 0.25}),
         "Aggregering": ua.AggregationAlternatives(["arithmetic", "geometric"]),
     }
+    if steps is not None:
+        present = set(steps)
+        assumptions = {name: a for name, a in assumptions.items()
+                       if not isinstance(a, ua.StepAlternatives) or a.step in present}
+    return assumptions
 
 
 def panel_fingerprint(panel: pd.DataFrame) -> str:
@@ -156,7 +168,8 @@ def rank_uncertainty(coin: Coin, *, n_runs: int = UNCERTAINTY_RUNS, seed: int = 
     """
     from natsam_analysis.composite.uncertainty import monte_carlo
 
-    result = monte_carlo(coin, uncertainty_assumptions(), n=n_runs, seed=seed)
+    assumptions = uncertainty_assumptions(entry["step"] for entry in coin.log)
+    result = monte_carlo(coin, assumptions, n=n_runs, seed=seed)
     stats = result.rank_stats[RANK_STAT_COLUMNS].copy()
     stats.index = stats.index.astype(str).rename("uCode")
     return stats
@@ -243,6 +256,7 @@ class IndexutforskarenApp:
 
         self._norm_step = self._step("normalise")
         self._agg_step = self._step("aggregate")
+        normalisation, aggregation = self._published_choices()
         self.normalise_input, self.uncertainty = explorer_inputs(self.published, self.panel,
                                                                  n_runs=uncertainty_runs, seed=seed)
         self.framework = catalog_framework(self.published)  # the framework build_index gives the coin
@@ -250,7 +264,8 @@ class IndexutforskarenApp:
         self.pillars = list(self.framework.children(self.framework.top))
         self.units = self.normalise_input.index
         self.n_units = len(self.units)
-        self.published_state = self._published_state()
+        weights = self.framework.weight.reindex(self.pillars).astype(float).to_dict()
+        self.published_state = (weights, normalisation, aggregation)
         self.weights, self.normalisation, self.aggregation = copy.deepcopy(self.published_state)
         self._normalised: dict[str, np.ndarray] = {}
         self._published = self._scores()
@@ -369,23 +384,28 @@ class IndexutforskarenApp:
                               "one normalise and one aggregate step.")
         return where[-1]
 
-    def _published_state(self) -> tuple[dict[str, float], str, str]:
-        weights = self.framework.weight.reindex(self.pillars).astype(float).to_dict()
+    def _published_choices(self) -> tuple[str, str]:
+        """The published spec's normalisation and aggregation as dashboard options (or a clear error)."""
         norm = {k: v for k, v in self.published.steps[self._norm_step].items() if k not in STEP_KEYS}
         matches = [key for key, option in NORMALISATIONS.items() if option["params"] == norm]
-        agg = self.published.steps[self._agg_step].get("method", "arithmetic")
+        agg_step = self.published.steps[self._agg_step]
+        agg = agg_step.get("method", "arithmetic")
+        unsupported = sorted(set(agg_step) - {*STEP_KEYS, "method", "dat_thresh"})
+        if unsupported:
+            raise NatsamError(
+                f"{self.published.origin}: step {self._agg_step + 1} (aggregate): the index explorer does not "
+                f"support {', '.join(map(repr, unsupported))}; give weights under framework.weights instead.")
         if not matches or agg not in AGGREGATIONS:
             raise NatsamError(
                 f"{self.published.origin}: the index explorer offers the normalisations "
                 f"{[o['params'] for o in NORMALISATIONS.values()]} and the aggregations {list(AGGREGATIONS)}; "
                 f"the spec uses {norm} and {agg!r}. Use one of them in the spec.")
-        return weights, matches[0], agg
+        return matches[0], agg
 
     def _step_params(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The normalise and aggregate parameters of the current variant (used by the spec and the scores)."""
         norm = copy.deepcopy(NORMALISATIONS[self.normalisation]["params"])
         agg = {k: v for k, v in self.published.steps[self._agg_step].items() if k not in (*STEP_KEYS, "method")}
-        agg.pop("p", None)
         return norm, {"method": self.aggregation, **agg}
 
     def _normalised_values(self, params: dict[str, Any]) -> np.ndarray:

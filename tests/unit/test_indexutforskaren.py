@@ -173,6 +173,20 @@ def test_demo_note_on_every_figure_and_the_banner(app):
     assert note_of(app.map.figure) == DEMO_NOTE["sv"] and note_of(app.chart.figure) == DEMO_NOTE["sv"]
 
 
+@pytest.mark.parametrize("change, match", [
+    ({"steps": [{"step": "normalise", "method": "bounded"}, {"step": "aggregate"}]}, "offers the normalisations"),
+    ({"steps": [{"step": "normalise", "method": "minmax", "range": [1, 100]},
+                {"step": "aggregate", "method": "harmonic"}]}, "the aggregations"),
+    ({"steps": [{"step": "normalise", "method": "minmax", "range": [1, 100]},
+                {"step": "aggregate", "weights": "equal"}]}, "step 2 \\(aggregate\\).*'weights'.*framework.weights"),
+    ({"steps": [{"step": "normalise", "method": "minmax", "range": [1, 100]}]}, "no 'aggregate' step"),
+])
+def test_specs_the_explorer_cannot_vary_are_rejected_clearly(panel, change, match):
+    spec = {**load_spec(ix.published_spec_path()).to_dict(), **change}
+    with pytest.raises(NatsamError, match=match):
+        IndexutforskarenApp(panel, spec=spec, uncertainty_runs=5)
+
+
 def test_kolada_panel_is_credited_as_derived(panel):
     kolada = panel.copy()
     kolada.attrs = {"provenance": {"source": "kolada", "fetched_at": "2026-03-23T10:00:00+00:00",
