@@ -44,7 +44,7 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 from urllib.parse import urljoin
 
@@ -591,8 +591,9 @@ class KoladaClient:
         """Values of ``kpis`` for ``municipalities`` (or groups ``G...``) in ``years``; at least two given.
 
         Any number of ids: they are split into requests of at most 25 per segment and the results
-        combined without duplicates. Returns a frame with :data:`DATA_COLUMNS` (see :func:`data_frame`).
-        Warns (:class:`EmptyResultWarning`) when nothing comes back.
+        combined without duplicates. Returns a frame with :data:`DATA_COLUMNS` (see :func:`data_frame`)
+        whose ``attrs["provenance"]`` holds the source, query, URLs and ``fetched_at``. Warns
+        (:class:`EmptyResultWarning`) when nothing comes back.
         """
         return self._data("municipality", kpis, municipalities, years, from_date=from_date,
                           keep_deleted=keep_deleted)
@@ -611,9 +612,15 @@ class KoladaClient:
         from_date = validate_date(from_date)
         plan = plan_chunks(kpi_ids, unit_ids, year_list, unit_kind=unit_kind, per_page=self.per_page,
                            max_segment=self.max_segment, expect_rows=from_date is None)
+        first_url = len(self.urls)
         frames = [self.chunk_frame(chunk, from_date=from_date, keep_deleted=keep_deleted)[0] for chunk in plan]
         unit_col = "municipality_id" if unit_kind == "municipality" else "ou_id"
         frame = combine(frames, unit_col)
+        frame.attrs["provenance"] = {
+            "source": SOURCE, "synthetic": False, "credit": "Källa: Kolada", "base_url": self.api.base_url,
+            "query": {"kpis": kpi_ids, unit_kind: unit_ids, "years": year_list, "from_date": from_date},
+            "urls": self.urls[first_url:], "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
         if frame.empty and from_date is None:
             warnings.warn(
                 f"Kolada returned no rows for kpi={','.join(kpi_ids) or 'all'}, {unit_kind}="

@@ -142,6 +142,7 @@ def test_data_returns_the_recorded_rows_exactly(kolada_dir: Path) -> None:
     recorded = json.loads((kolada_dir / N00945).read_text("utf-8"))
     fake = KoladaFake(kolada_dir, synthesise=False)
     with serve(fake) as server:
+        base = server.url
         frame = client_for(server).data("N00945", ["0180", "1280", "1480"], "2000-2020")
         assert data_paths(server) == ["/v3/data/kpi/N00945/municipality/0180,1280,1480/year/"
                                       + ",".join(str(y) for y in range(2000, 2021))]
@@ -152,6 +153,10 @@ def test_data_returns_the_recorded_rows_exactly(kolada_dir: Path) -> None:
     assert frame["municipality_id"].map(type).eq(str).all() and frame["year"].dtype == np.int64
     assert set(frame["municipality_id"]) == {"0180", "1280", "1480"}  # leading zero kept
     assert (frame["count"] == 1).all() and (frame["source"] == "kolada").all()
+    provenance = frame.attrs["provenance"]
+    assert provenance["source"] == "kolada" and provenance["query"]["kpis"] == ["N00945"]
+    assert provenance["urls"] == [base + "/v3/data/kpi/N00945/municipality/0180,1280,1480/year/"
+                                  + ",".join(str(y) for y in range(2000, 2021)) + "?per_page=5000"]
 
 
 def test_null_values_keep_count_zero(kolada_dir: Path) -> None:
