@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 from natsam_analysis import catalog, config
 from natsam_analysis.sources import kolada, sync

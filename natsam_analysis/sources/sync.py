@@ -104,6 +104,7 @@ class FetchSummary:
     changed_rows: int = 0
     kpis: int = 0
     municipalities: int = 0
+    groups: int = 0
     years: tuple[int, int] | None = None
     empty_queries: int = 0
     kpis_without_rows: list[str] = field(default_factory=list)
@@ -126,8 +127,12 @@ class FetchSummary:
             return out
         out.append(f"  rows received: {self.rows}   changed in the store: {self.changed_rows}   "
                    f"rows stored: {self.stored_rows}")
-        if self.kpis or self.municipalities:
-            out.append(f"  KPIs: {self.kpis}   municipalities: {self.municipalities}   years: {years}")
+        what = [f"KPIs: {self.kpis}"] if self.kpis else []
+        what += [f"municipalities: {self.municipalities}"] if self.municipalities else []
+        what += [f"municipality groups: {self.groups}"] if self.groups else []
+        what += [f"years: {years}"] if self.years else []
+        if what:
+            out.append("  " + "   ".join(what))
         out.append(f"  requests: {self.requests}   chunks: {self.chunks}"
                    + (f" ({self.chunks_resumed} resumed)" if self.chunks_resumed else "")
                    + f"   empty queries: {self.empty_queries}"
@@ -300,6 +305,15 @@ def _client(client: KoladaClient | None) -> KoladaClient:
     return client if client is not None else KoladaClient()
 
 
+def _usage(client: KoladaClient) -> tuple[int, float]:
+    return client.api.requests_made, client.api.wait_seconds
+
+
+def _since(client: KoladaClient, start: tuple[int, float]) -> dict[str, Any]:
+    """Requests and waiting of ``client`` since ``start`` (a client may serve several fetches)."""
+    return {"requests": client.api.requests_made - start[0], "wait_seconds": client.api.wait_seconds - start[1]}
+
+
 def fetch_kpi_catalogue(*, client: KoladaClient | None = None, folder: Path | None = None) -> FetchSummary:
     """Fetch Kolada's whole KPI catalogue (``/kpi``, every page) into the store's ``kpis`` table.
 
@@ -310,6 +324,7 @@ def fetch_kpi_catalogue(*, client: KoladaClient | None = None, folder: Path | No
         return _offline_summary("KPI catalogue", folder, "NATSAM_OFFLINE is set")
     client = _client(client)
     start = len(client.urls)
+    used = _usage(client)
     try:
         frame = kpi_frame(client.kpis())
     except SourceError as exc:
@@ -320,8 +335,8 @@ def fetch_kpi_catalogue(*, client: KoladaClient | None = None, folder: Path | No
     written, changed = _write_if_changed(folder, KPI_TABLE, frame,
                                          _meta_provenance(client, {"entity": "kpi"}, client.urls[start:], fetched_at))
     return FetchSummary("KPI catalogue", "fetched" if written else "up to date", rows=len(frame),
-                        stored_rows=len(frame), changed_rows=changed, requests=client.api.requests_made,
-                        wait_seconds=client.api.wait_seconds, fetched_at=fetched_at, store=str(folder))
+                        stored_rows=len(frame), changed_rows=changed, **_since(client, used),
+                        fetched_at=fetched_at, store=str(folder))
 
 
 def fetch_groups(*, client: KoladaClient | None = None, folder: Path | None = None) -> FetchSummary:
@@ -334,6 +349,7 @@ def fetch_groups(*, client: KoladaClient | None = None, folder: Path | None = No
     if config.offline():
         return _offline_summary("municipality groups", folder, "NATSAM_OFFLINE is set")
     client = _client(client)
+    used = _usage(client)
     try:
         start = len(client.urls)
         units = municipality_frame(client.municipalities())
@@ -354,8 +370,7 @@ def fetch_groups(*, client: KoladaClient | None = None, folder: Path | None = No
     skr = skr_groups(folder)
     return FetchSummary("municipality groups", "fetched" if written else "up to date", rows=len(units) + len(groups),
                         stored_rows=len(groups), changed_rows=changed, municipalities=int((units["type"] == "K").sum()),
-                        requests=client.api.requests_made, wait_seconds=client.api.wait_seconds,
-                        fetched_at=fetched_at, store=str(folder),
+                        **_since(client, used), fetched_at=fetched_at, store=str(folder),
                         message=f"SKR's classification covers {0 if skr is None else len(skr)} municipalities")
 
 
@@ -496,6 +511,7 @@ def fetch_data(
     if config.offline():
         return _offline_summary(what, folder, "NATSAM_OFFLINE is set")
     client = _client(client)
+    used = _usage(client)
     spec = {"kpis": sorted(kpi_ids), "municipalities": sorted(unit_ids) or "all", "years": year_list or "latest",
             "since": since, "full": full}
     _prune_work(folder, client.api.base_url)
@@ -561,7 +577,7 @@ def fetch_data(
                               {"source": "kolada", "path": paths[i], "urls": urls, "fetched_at": _now(),
                                "from_date": from_date})
             bar.update(1)
-    return _merge(folder, work, plan, extra_tables, client, what, resumed)
+    return _merge(folder, work, plan, extra_tables, client, what, resumed, used)
 
 
 def _chunk_from_path(path: str) -> Chunk:
@@ -575,7 +591,7 @@ def _chunk_from_path(path: str) -> Chunk:
 
 
 def _merge(folder: Path, work: Path, plan: dict[str, Any], extra_tables: dict[str, pd.DataFrame],
-           client: KoladaClient, what: str, resumed: int) -> FetchSummary:
+           client: KoladaClient, what: str, resumed: int, used: tuple[int, float]) -> FetchSummary:
     query, from_date, mode = plan["query"], plan["from_date"], plan["mode"]
     entries = store.read_manifest(work)
     names = [_chunk_name(i) for i in range(len(plan["chunks"]))]
@@ -630,7 +646,7 @@ def _merge(folder: Path, work: Path, plan: dict[str, Any], extra_tables: dict[st
         provenance = {
             "source": "kolada", "synthetic": False, "credit": CREDIT, "base_url": plan["base_url"],
             "fetched_at": fetched_at, "mode": mode, "from_date": from_date,
-            "query": query, "urls": urls, "requests": client.api.requests_made,
+            "query": query, "urls": urls, "requests": _since(client, used)["requests"],
             "queries": queries,
             "history": (list(entry.get("history") or []) + [{"fetched_at": fetched_at, "mode": mode,
                                                             "key": plan["key"], "rows": int(len(new))}])[-50:],
@@ -648,10 +664,11 @@ def _merge(folder: Path, work: Path, plan: dict[str, Any], extra_tables: dict[st
     return FetchSummary(
         what, status, rows=int(len(received)), stored_rows=stored_rows, changed_rows=changed_total,
         kpis=int(received["kpi"].nunique()), municipalities=int(received.loc[is_unit, "municipality_id"].nunique()),
+        groups=int(received.loc[~is_unit, "municipality_id"].nunique()),
         years=(int(received["year"].min()), int(received["year"].max())) if len(received) else
         (query["years"][0], query["years"][-1]),
         empty_queries=empty_queries if not from_date else 0, kpis_without_rows=without,
-        requests=client.api.requests_made, wait_seconds=client.api.wait_seconds, chunks=len(names),
+        **_since(client, used), chunks=len(names),
         chunks_resumed=resumed, from_date=from_date, fetched_at=fetched_at, store=str(folder),
     )
 

@@ -110,7 +110,7 @@ def test_catalog_fetch_fills_the_store(catalog_fetch, module_fake: KoladaFake, d
     assert all(len(seg.split(",")) <= 25 for r in data for seg in r.path.split("/"))
     assert all(r.query == {"per_page": "5000"} for r in data)
     assert kpi_summary.status == "fetched" and kpi_summary.rows == 6099
-    assert data_summary.status == "fetched" and data_summary.requests == len(requests)
+    assert data_summary.status == "fetched" and kpi_summary.requests + data_summary.requests == len(requests)
     assert (data_summary.kpis, data_summary.municipalities, data_summary.years) == (40, 290, (2010, 2026))
 
     folder = root / "cache" / "kolada"
