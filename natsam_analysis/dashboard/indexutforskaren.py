@@ -320,10 +320,10 @@ class IndexutforskarenApp:
             self._compute()
         self._sync_widgets()
         self._refresh_text()
-        self.chart.show(self.ranking_figure())  # the smaller figure first: the ranking appears sooner
-        self.map.show(self.map_figure())
         if variant_changed or language_changed:
             self._refresh_downloads()
+        self.chart.show(self.ranking_figure())  # the smaller figure first: the ranking appears sooner
+        self.map.show(self.map_figure())
 
     def reset(self) -> None:
         """Back to the published spec (weights, normalisation and aggregation)."""

@@ -77,13 +77,16 @@ def test_moving_a_slider_changes_the_ranking_and_reset_restores_it(page, voila):
     page.wait_for_function(
         f"() => document.querySelector('{ROOT} .natsam-rank').innerText.includes('egen variant')", timeout=TIMEOUT)
     page.wait_for_function(
-        f"""(first) => Array.from(document.querySelectorAll('{PLOT}')).some(gd => gd.layout.yaxis
+        f"""() => Array.from(document.querySelectorAll('{PLOT}')).some(gd => gd.layout.yaxis
             && gd.layout.yaxis.categoryarray && gd.layout.title && String(gd.layout.title.text).includes('egen variant'))""",
-        arg=before[0], timeout=TIMEOUT)
+        timeout=TIMEOUT)
     after = _ranking_labels(page)
     assert after != before
     assert page.inner_text(f"{ROOT} .natsam-rank") != rank_before
     # the YAML download carries the new weight
+    page.wait_for_function(
+        f"""() => atob(document.querySelector('{ROOT} a.natsam-download-yaml').href.split(',')[1])
+            .includes('kompetens: 5.0')""", timeout=TIMEOUT)
     href = page.get_attribute(f"{ROOT} a.natsam-download-yaml", "href")
     spec = yaml.safe_load(base64.b64decode(href.split(",", 1)[1]).decode("utf-8"))
     assert spec["framework"]["weights"]["kompetens"] == 5.0
