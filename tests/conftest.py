@@ -18,45 +18,20 @@ silently skip the checks against real data. Reference files are read where they 
 
 from __future__ import annotations
 
-import os
+import contextlib
 import shutil
 from collections.abc import Callable, Iterator
-import contextlib
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from refdata import reference_dir, reference_path
 
-from natsam_analysis import config, geography
+from natsam_analysis import geography
 
 # --------------------------------------------------------------------------------------------------
 # reference data
-
-
-def reference_dir() -> Path:
-    """The shared reference folder; skip the calling test when absent (fail when ``CI=true``)."""
-    path = config.PROJECT_ROOT.parent / "shared" / "reference"
-    if not path.is_dir():
-        reason = (
-            f"reference data folder {path} is absent (it holds real recorded Kolada/SCB payloads; "
-            "check out ../shared next to the project to run this test)"
-        )
-        if os.environ.get("CI", "").strip().lower() == "true":
-            pytest.fail(f"CI=true but {reason}", pytrace=False)
-        pytest.skip(reason)
-    return path
-
-
-def reference_path(*parts: str) -> Path:
-    """A file inside the reference folder; skip/fail like :func:`reference_dir` when it is missing."""
-    path = reference_dir().joinpath(*parts)
-    if not path.exists():
-        reason = f"reference file {path} is missing"
-        if os.environ.get("CI", "").strip().lower() == "true":
-            pytest.fail(f"CI=true but {reason}", pytrace=False)
-        pytest.skip(reason)
-    return path
 
 
 @pytest.fixture

@@ -7,15 +7,15 @@ request; a test fails if a request leaves the local machine (other than those al
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from refdata import missing
 
 from natsam_analysis import config
-from natsam_analysis.serve import VoilaServer, free_port, prepare_data
+from natsam_analysis.serve import VoilaServer, free_port, prepare_data, prepare_index
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -27,16 +27,10 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 ALLOWED_EXTERNAL: set[str] = set()
 
 
-def _skip_or_fail(reason: str) -> None:
-    if os.environ.get("CI", "").strip().lower() == "true":
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def chromium() -> Path:
     if not CHROMIUM.exists():
-        _skip_or_fail(f"{CHROMIUM} is absent; install Debian's chromium (apt-get install chromium) to run browser tests")
+        missing(f"{CHROMIUM} is absent; install Debian's chromium (apt-get install chromium) to run browser tests")
     return CHROMIUM
 
 
@@ -44,6 +38,7 @@ def chromium() -> Path:
 def voila(chromium, tmp_path_factory) -> VoilaServer:
     """One Voila server on the project's dashboards for the whole session, on a free local port."""
     prepare_data()
+    prepare_index()
     log = tmp_path_factory.mktemp("voila") / "voila.log"
     with VoilaServer(config.dashboards_dir(), port=free_port(), log_path=log) as server:
         yield server

@@ -14,7 +14,7 @@ from natsam_analysis import config
 from natsam_analysis.composite import Coin, build_index, load_spec
 from natsam_analysis.composite.coin import _read_csv
 from natsam_analysis.composite.steps import effective_weights
-from tests.conftest import reference_path
+from refdata import reference_path
 
 SPEC = config.PROJECT_ROOT / "data" / "indices" / "coinr_example.yaml"
 TOL = 1e-6

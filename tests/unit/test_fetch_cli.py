@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import reference_path
+from refdata import reference_path
 from fakes.kolada_fake import KoladaFake
 from fakes.server import FakeServer, Response, Script
 

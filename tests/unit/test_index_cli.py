@@ -10,7 +10,7 @@ import pytest
 
 from natsam_analysis import config
 from natsam_analysis.cli import main
-from tests.conftest import reference_path
+from refdata import reference_path
 
 EXAMPLE = config.PROJECT_ROOT / "data" / "indices" / "coinr_example.yaml"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import reference_path
+from refdata import reference_path
 from fakes.kolada_fake import KoladaFake
 from fakes.server import FakeServer, Response, Script
 
