@@ -43,6 +43,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "coverage_share": ("Andel kommuner med värde", "Share of municipalities with a value"),
     "source_kolada": ("Källa: Kolada", "Source: Kolada"),
     "derived_kolada": ("Beräknat från Kolada", "Calculated from Kolada"),
+    "source_scb": ("Källa: SCB", "Source: Statistics Sweden (SCB)"),
+    "derived_scb": ("Beräknat från SCB", "Calculated from Statistics Sweden (SCB)"),
     "fetched": ("hämtad", "fetched"),
     # kommunprofil
     "kommunprofil_title": ("Kommunprofil", "Municipality profile"),
@@ -120,6 +122,13 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "variant_description": ("Egen variant av {name}, skapad i Indexutforskaren.",
                             "Own variant of {name}, made in the index explorer."),
+    # index audit and uncertainty (notebooks)
+    "others": ("Övriga", "Others"),
+    "nominal_rank": ("Rang i publicerat index", "Rank in the published index"),
+    "rank_interval_axis": ("Rang i Monte Carlo-körningarna (5–95 %)", "Rank over the Monte Carlo runs (5–95%)"),
+    "first_order": ("Förstaordningens effekt (Si)", "First-order effect (Si)"),
+    "total_effect": ("Total effekt (STi)", "Total effect (STi)"),
+    "sobol_axis": ("Andel av variansen i rangförskjutning", "Share of the variance of the rank shift"),
 }
 
 

@@ -73,12 +73,14 @@ def source_line(provenance: dict[str, Any], lang: str | None = None, *, derived:
 
     Demo data always gets the demo note. Unmodified Kolada values are credited "Källa: Kolada";
     values computed from them (``derived=True``: percentiles, medians, indices) "Beräknat från Kolada".
+    SCB's tables likewise: "Källa: SCB" and "Beräknat från SCB".
     The fetch date is added when known.
     """
     if is_synthetic(provenance):
         return demo_note(lang)
-    if provenance.get("source") == "kolada":
-        text = label("derived_kolada" if derived else "source_kolada", lang)
+    source = provenance.get("source")
+    if source in ("kolada", "scb"):
+        text = label(f"derived_{source}" if derived else f"source_{source}", lang)
         fetched = str(provenance.get("fetched_at", ""))[:10]
         return f"{text} ({label('fetched', lang)} {fetched})" if fetched else text
     return str(provenance.get("source", ""))

@@ -272,6 +272,17 @@ def test_load_panel_prefers_a_fetched_kolada_panel(with_demo):
     assert demo_again["municipality_id"].nunique() == 290
 
 
+@pytest.mark.parametrize(("source", "lang", "derived", "expected"), [
+    ("scb", "sv", False, "Källa: SCB (hämtad 2026-05-02)"),
+    ("scb", "sv", True, "Beräknat från SCB (hämtad 2026-05-02)"),
+    ("scb", "en", False, "Source: Statistics Sweden (SCB) (fetched 2026-05-02)"),
+    ("kolada", "en", True, "Calculated from Kolada (fetched 2026-05-02)"),
+])
+def test_source_line_credits_each_official_source(source, lang, derived, expected):
+    prov = {"source": source, "fetched_at": "2026-05-02T08:00:00+00:00"}
+    assert source_line(prov, lang, derived=derived) == expected
+
+
 def test_kolada_folder_without_a_panel_is_ignored(with_demo):
     store.write_table(kolada_store(), "kpi_metadata", pd.DataFrame({"id": ["N00999"]}), {"source": "kolada"})
     assert load_panel().attrs["provenance"]["source"] == "demo"
