@@ -36,6 +36,12 @@ from fakes.server import FakeServer, Request, Response, Script
 
 BASE = "/api/v2"
 RECORDED_TABLE = "TAB6471"
+COUNTIES = ["01", "03", "04", "05", "06", "07", "08", "09", "10", "12", "13", "14", "17", "18", "19", "20",
+            "21", "22", "23", "24", "25"]
+AGES_10 = ["0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90-99", "100+10"]
+#: The selection the recorded TAB6471 data answers (counties x 10-year ages x sex x the last 4 months).
+RECORDED_SELECTION = [f"Region={','.join(COUNTIES)}", f"Alder={','.join(AGES_10)}", "Kon=*",
+                      "ContentsCode=000007SF", "Tid=2026M01-2026M04"]
 
 
 def problem(status: int, title: str, detail: str = "") -> Response:
