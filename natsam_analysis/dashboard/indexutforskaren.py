@@ -29,7 +29,6 @@ import copy
 import hashlib
 import html
 import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +48,10 @@ from natsam_analysis.composite import (
     normalise,
     rank_scores,
 )
+from natsam_analysis.composite.published import (
+    published_spec_path,
+    uncertainty_assumptions,
+)
 from natsam_analysis.composite.spec import IndexSpec
 from natsam_analysis.dashboard.widgets import (
     FigureOutput,
@@ -64,8 +67,6 @@ from natsam_analysis.panel import is_synthetic, load_panel, source_line
 from natsam_analysis.viz import charts, maps
 
 DEFAULT_MUNICIPALITY = "0180"
-#: The published index the dashboard starts from.
-PUBLISHED_SPEC = Path("data") / "indices" / "innovationsformaga.yaml"
 #: Municipalities at the top of the ranking chart (the platforms and the selected one are added).
 TOP_N = 20
 #: Normalisations offered (label key, step parameters). ``positive``: every value > 0, so the
@@ -91,46 +92,8 @@ RANK_STAT_COLUMNS = ["Nominal", "Mean", "Median", "Q5", "Q95"]
 STEP_KEYS = ("step", "from", "to")
 
 
-def published_spec_path() -> Path:
-    """The published spec of the NATSAM index (``data/indices/innovationsformaga.yaml``)."""
-    return config.PROJECT_ROOT / PUBLISHED_SPEC
-
-
 # --------------------------------------------------------------------------------------------------
 # rank uncertainty of the published index
-
-
-def uncertainty_assumptions(steps: Iterable[str] | None = None) -> dict[str, Any]:
-    """The construction choices varied in the uncertainty analysis of the index (see data/indices/README.md).
-
-    Imputation (the municipality's own value up to two years back / no imputation / the county
-    median), winsorisation limit (3-7 points), normalisation (min-max [1, 100] / z-scores with mean 10
-    and sd 2, COINr's pair), weights (+-25 % noise on indicator and pillar weights) and aggregation
-    (arithmetic / geometric mean). With ``steps`` (the step names of a spec), choices of steps the
-    spec does not have are left out.
-
-    Examples
-    --------
-    >>> list(uncertainty_assumptions(["normalise", "aggregate"]))
-    ['Normalisering', 'Vikter', 'Aggregering']
-    """
-    from natsam_analysis.composite import uncertainty as ua
-
-    assumptions = {
-        "Imputering": ua.imputation_alternatives(
-            {"method": "latest", "max_age": 2}, {"method": "latest", "max_age": 0},
-            {"method": "median_group", "group": "county_group"}),
-        "Winsorisering": ua.winsorisation_limits((3, 4, 5, 6, 7)),
-        "Normalisering": ua.normalisation_alternatives(
-            {"method": "minmax", "range": [1, 100]}, {"method": "zscore", "mean": 10, "sd": 2}),
-        "Vikter": ua.WeightNoise({1: 0.25, 2: 0.25}),
-        "Aggregering": ua.AggregationAlternatives(["arithmetic", "geometric"]),
-    }
-    if steps is not None:
-        present = set(steps)
-        assumptions = {name: a for name, a in assumptions.items()
-                       if not isinstance(a, ua.StepAlternatives) or a.step in present}
-    return assumptions
 
 
 def panel_fingerprint(panel: pd.DataFrame) -> str:
