@@ -224,6 +224,11 @@ def _run_serve(args: argparse.Namespace) -> int:
     print("Preparing data ...", flush=True)
     if serve.prepare_data() == "demo":
         print(f"Data: {demo_note()}")
+    print("Building the published index and its rank uncertainty (cached after the first time) ...", flush=True)
+    try:
+        serve.prepare_index()
+    except NatsamError as exc:
+        print(f"natsam: warning: the index explorer cannot show the published index: {exc}", file=sys.stderr)
     print(f"Dashboards: {serve.dashboard_url(args.host, args.port, serve.start_page(folder))}")
     print("Stop the server with Ctrl-C.", flush=True)
     return serve.run_voila(folder, args.host, args.port, open_browser=args.open)

@@ -32,7 +32,7 @@ from typing import IO
 
 from natsam_analysis import config, geography
 from natsam_analysis.errors import NatsamError
-from natsam_analysis.panel import has_fetched_panel
+from natsam_analysis.panel import has_fetched_panel, load_panel
 from natsam_analysis.sources import demo
 
 DEFAULT_HOST = "127.0.0.1"
@@ -138,6 +138,21 @@ def prepare_data() -> str:
     geography.municipalities()
     geography.municipality_geojson()
     return source
+
+
+def prepare_index() -> None:
+    """Build the published index and its rank uncertainty once, so the index explorer starts at once.
+
+    The result is cached under the data directory (see
+    :func:`natsam_analysis.dashboard.indexutforskaren.explorer_inputs`); with a current cache this
+    only reads it. Raises :class:`~natsam_analysis.errors.NatsamError` when the index cannot be built
+    on the panel (e.g. fetched data without one of its indicators).
+    """
+    from natsam_analysis.composite import load_spec
+    from natsam_analysis.composite.published import published_spec_path
+    from natsam_analysis.dashboard.indexutforskaren import explorer_inputs
+
+    explorer_inputs(load_spec(published_spec_path()), load_panel())
 
 
 def voila_command(folder: Path, host: str, port: int, *, open_browser: bool = False) -> list[str]:

@@ -158,3 +158,26 @@ def test_served_dashboard_renders_with_no_link_off_the_host(data_dir: Path, dash
     assert "fontawesome" not in html.lower() and "mermaid.esm" not in html
     hosts = set(re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//([^/"'\s>]+)""", html))
     assert hosts <= {f"{h}:{port}" for h in LOCAL_HOSTS} | LOCAL_HOSTS, hosts
+
+
+def test_serve_warns_and_still_serves_when_the_index_cannot_be_built(
+        dashboards: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def broken_index() -> None:
+        raise NatsamError("indicator N01982 is missing from the panel")
+
+    served = []
+    monkeypatch.setattr(serve, "prepare_index", broken_index)
+    monkeypatch.setattr(serve, "run_voila", lambda folder, host, port, open_browser=False: served.append(port) or 0)
+    assert main(["serve", "--port", "8871", "--dashboards", str(dashboards)]) == 0
+    assert served == [8871]
+    err = capsys.readouterr().err
+    assert "warning: the index explorer cannot show the published index: indicator N01982" in err
+
+
+def test_prepare_index_builds_the_explorer_cache_once(data_dir: Path) -> None:
+    serve.prepare_index()
+    cached = list((data_dir / "cache" / "indices").glob("explorer-*.parquet"))
+    assert len(cached) == 1
+    stamp = cached[0].stat().st_mtime_ns
+    serve.prepare_index()  # a current cache is only read
+    assert cached[0].stat().st_mtime_ns == stamp
