@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -53,22 +52,6 @@ def problem(status: int, title: str, detail: str = "") -> Response:
 def load(reference: Path, name: str) -> Any:
     return json.loads((reference / name).read_text(encoding="utf-8"))
 
-
-class FakeClock:
-    """A monotonic clock that only moves when something sleeps (for ApiClient's sleep/clock)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class ScbFake:

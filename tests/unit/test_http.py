@@ -11,28 +11,13 @@ import threading
 import time
 
 import pytest
+from fakes.clock import FakeClock
 from fakes.server import FakeServer, Response, Script
 
 from natsam_analysis.sources.http import ApiClient, OfflineError, SourceError, snippet
 
 OK = {"values": [{"id": "0180"}]}
 
-
-class FakeClock:
-    """A clock that only moves when something sleeps; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(round(seconds, 6))
-            self.now += seconds
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -10,31 +10,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from refdata import reference_path
+from fakes.clock import FakeClock
 from fakes.kolada_fake import KoladaFake
 from fakes.server import FakeServer, Response, Script
+from refdata import reference_path
 
 from natsam_analysis.errors import ValidationError
 from natsam_analysis.sources.http import SourceError
 from natsam_analysis.sources.kolada import (
-    DATA_COLUMNS, EmptyResultWarning, KoladaClient, data_frame, estimated_requests, parse_years, plan_chunks,
-    validate_date, validate_ids,
+    DATA_COLUMNS,
+    EmptyResultWarning,
+    KoladaClient,
+    data_frame,
+    estimated_requests,
+    parse_years,
+    plan_chunks,
+    validate_date,
+    validate_ids,
 )
 
 N00945 = "kolada_v3_2026-03-23_data_n00945_reconstructed.json"
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 6))
-        self.now += seconds
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from refdata import reference_path
+from fakes.clock import FakeClock
 from fakes.kolada_fake import KoladaFake
 from fakes.server import FakeServer, Response, Script
+from refdata import reference_path
 
 from natsam_analysis import catalog, geography, store
 from natsam_analysis.errors import DataNotAvailableError
@@ -29,18 +30,6 @@ from natsam_analysis.sources.kolada import EmptyResultWarning, KoladaClient, pla
 TODAY = date(2026, 11, 29)  # the fake's "today": decides the latest published year
 RETRIES = 2
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 6))
-        self.now += seconds
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def make_client(server: FakeServer, clock: FakeClock | None = None, **kw) -> KoladaClient:

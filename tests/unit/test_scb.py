@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import requests
-from fakes.scb_fake import AGES_10, COUNTIES, RECORDED_SELECTION, FakeClock, ScbFake
+from fakes.clock import FakeClock
+from fakes.scb_fake import AGES_10, COUNTIES, RECORDED_SELECTION, ScbFake
 from fakes.server import Response
 from hypothesis import given, settings
 from hypothesis import strategies as st
