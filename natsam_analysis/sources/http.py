@@ -11,6 +11,7 @@ either go away or say clearly what went wrong:
   ``Retry-After`` header asks for (seconds or an HTTP date; at most ``max_retry_after`` seconds). A
   body cut off in transfer (fewer bytes than ``Content-Length``, a read timeout after the headers)
   is retried the same way: urllib3 only retries up to the response headers, so this layer wraps it.
+  A host name that does not resolve is not retried: it means no network (or a wrong URL).
 * **Clear errors.** What cannot be retried, or is still failing after the last attempt, raises
   :class:`SourceError` naming the URL, the HTTP status, the first bytes of the body and what to do.
   An HTML page where JSON was expected (a proxy or maintenance page, a wrong base URL) and a body
@@ -41,7 +42,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, InvalidHeader, MaxRetryError
+from urllib3.exceptions import ConnectTimeoutError, InvalidHeader, MaxRetryError, NameResolutionError
 from urllib3.util.retry import Retry
 
 from natsam_analysis import config
@@ -109,6 +110,13 @@ class _Retry(Retry):
         state = self.client._state() if self.client else None
         if state is not None:
             state.failed += 1
+        error = kwargs.get("error")
+        if isinstance(error, NameResolutionError):
+            # A host name that does not resolve means no network (or a wrong URL): asking again after
+            # a backoff only makes the user wait before the same answer.
+            if state is not None:
+                state.exhausted = True
+            raise MaxRetryError(kwargs.get("_pool"), args[1] if len(args) > 1 else kwargs.get("url"), error) from error
         try:
             return super().increment(*args, **kwargs)
         except MaxRetryError:
@@ -350,6 +358,8 @@ class ApiClient:
             inner = reason.reason
             kind = "timed out" if "timed out" in str(inner).lower() or "timeout" in type(inner).__name__.lower() \
                 else "could not connect"
+            if isinstance(inner, NameResolutionError):  # not retried (see _Retry.increment)
+                return f"the host name does not resolve: no network, or a wrong URL ({inner})"
             return f"no answer after {attempts} attempt(s): {kind} ({type(inner).__name__}: {inner})"
         if isinstance(exc, requests.exceptions.Timeout):
             return f"no answer within {self.timeout:g} s after {attempts} attempt(s) ({exc})"

@@ -260,3 +260,13 @@ def test_connection_refused_is_a_clear_error(clock: FakeClock) -> None:
 def test_snippet_is_one_line_and_bounded() -> None:
     assert snippet(b"<html>\n  <body>x</body>\n</html>") == "<html> <body>x</body> </html>"
     assert snippet("x" * 500, 10) == "x" * 10 + "…"
+
+
+def test_a_host_name_that_does_not_resolve_is_not_retried(clock: FakeClock) -> None:
+    # ".invalid" never resolves (RFC 2606): no network or a wrong URL, so no backoff before the error
+    client = ApiClient("http://natsam-test.invalid/v3", rate=None, retries=5, sleep=clock.sleep, clock=clock)
+    with pytest.raises(SourceError) as info:
+        client.get_json("kpi")
+    assert "does not resolve" in str(info.value) and "http://natsam-test.invalid/v3/kpi" in str(info.value)
+    assert info.value.unreachable
+    assert clock.sleeps == []

@@ -608,3 +608,19 @@ def test_fetch_table_with_an_aggregation_code_list(clock: FakeClock, metadata: s
     assert top["Alder"].tolist() == ["-9", "10-19"]
     assert top["value"].tolist() == [10 * 100 + 45, 10 * 100 + 145]  # Lund: 100 + age, summed by group
     assert top.attrs["provenance"]["query"]["codelists"] == {"Alder": "agg_Ålder10årJ"}
+
+
+def test_natsam_fetch_scb_end_to_end_against_the_fake(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """`natsam fetch --scb TABLE --select ...` through the real client, with NATSAM_SCB_URL at the fake."""
+    from natsam_analysis.cli import main
+
+    with ScbFake(scb_dir()) as fake:
+        monkeypatch.setenv("NATSAM_SCB_URL", fake.url)
+        status = main(["fetch", "--scb", "TAB6471", "--no-progress", "--select", *RECORDED_SELECTION])
+        out, err = capsys.readouterr()
+        assert status == 0, err
+        assert len(fake.data_requests()) == 1 and not fake.too_large
+    stored = scb.read_stored("TAB6471")
+    assert len(stored) == 2772 and stored.attrs["provenance"]["source"] == "scb"
+    assert "TAB6471" in out and "2772" in out.replace("\u202f", "").replace(",", "").replace(" ", "")
