@@ -31,6 +31,7 @@ from natsam_analysis.composite.steps import (
     impute,
     normalise,
     pca_weights,
+    rank_array,
     rank_scores,
     screen,
     skew_kurt,
@@ -41,5 +42,5 @@ __all__ = [
     "DATASETS", "STEP_OUTPUT", "AggregationPlan", "Coin", "Framework", "IndexSpec", "aggregate",
     "aggregate_array", "build_index", "catalog_framework", "denominate", "effective_weights",
     "equal_weights", "fill_from_history", "impute", "load_spec", "normalise", "pca_weights",
-    "rank_scores", "screen", "skew_kurt", "treat",
+    "rank_array", "rank_scores", "screen", "skew_kurt", "treat",
 ]

@@ -882,6 +882,28 @@ def aggregate(data: pd.DataFrame, framework: Framework, method: str = "arithmeti
     return out
 
 
+def rank_array(scores: np.ndarray | pd.DataFrame) -> np.ndarray:
+    """Rank every column of a units x runs score array: 1 = highest, ties share the lowest rank.
+
+    Missing scores get a missing rank and do not count (R's ``rank(-x, ties.method = "min",
+    na.last = "keep")``, COINr's ``rank_df``). A 1-d array is one column. Returns floats (NaN where
+    the score is NaN). The one ranking of the package: :func:`rank_scores` and the Monte Carlo use it.
+
+    Examples
+    --------
+    >>> rank_array(np.array([[3.0, 1.0], [5.0, np.nan], [3.0, 2.0]])).tolist()
+    [[2.0, 2.0], [1.0, nan], [2.0, 1.0]]
+    """
+    from scipy.stats import rankdata  # imported here: scipy.stats is slow to import (dashboards start faster)
+
+    values = np.asarray(scores, dtype=float)
+    if values.ndim == 1:
+        values = values[:, None]
+    if values.size == 0:
+        return values.copy()
+    return rankdata(-values, method="min", axis=0, nan_policy="omit").astype(float)
+
+
 def rank_scores(scores: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
     """Rank units by score: 1 = best (highest); ties share the lowest rank; missing stays missing.
 
@@ -890,5 +912,7 @@ def rank_scores(scores: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
     >>> rank_scores(pd.Series([50.0, 70.0, 50.0, None, 10.0])).tolist()
     [2, 1, 2, <NA>, 4]
     """
-    ranks = scores.rank(ascending=False, method="min", na_option="keep")
-    return ranks.astype("Int64")
+    ranks = rank_array(scores)
+    if isinstance(scores, pd.Series):
+        return pd.Series(ranks[:, 0], index=scores.index, name=scores.name).astype("Int64")
+    return pd.DataFrame(ranks, index=scores.index, columns=scores.columns).astype("Int64")

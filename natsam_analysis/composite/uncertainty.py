@@ -70,6 +70,7 @@ from natsam_analysis.composite.steps import (
     AGGREGATE_METHODS,
     AggregationPlan,
     aggregate_array,
+    rank_array,
 )
 from natsam_analysis.errors import NatsamError
 
@@ -99,26 +100,14 @@ SENSITIVITY_COLUMNS = ["Variable", "Si", "STi", "Si_q5", "Si_q95", "STi_q5", "ST
 
 
 def rank_columns(scores: np.ndarray | pd.DataFrame) -> np.ndarray:
-    """Rank every column of a units x runs score matrix: 1 = highest, ties share the lowest rank.
-
-    Missing scores get a missing rank and do not count (R's ``rank(-x, ties.method = "min",
-    na.last = "keep")``, COINr's ``rank_df``). Returns a float array (NaN where the score is NaN).
+    """Rank every column of a units x runs score matrix (:func:`~natsam_analysis.composite.steps.rank_array`).
 
     Examples
     --------
     >>> rank_columns(np.array([[3.0, 1.0], [5.0, np.nan], [3.0, 2.0]])).tolist()
     [[2.0, 2.0], [1.0, nan], [2.0, 1.0]]
     """
-    from scipy.stats import (
-        rankdata,  # imported here: scipy.stats is slow to import (dashboards start faster)
-    )
-
-    values = np.asarray(scores, dtype=float)
-    if values.ndim == 1:
-        values = values[:, None]
-    if values.size == 0:
-        return values.copy()
-    return rankdata(-values, method="min", axis=0, nan_policy="omit").astype(float)
+    return rank_array(scores)
 
 
 def rank_statistics(ranks: np.ndarray, nominal_ranks: np.ndarray, units: Sequence[str]) -> pd.DataFrame:
