@@ -25,9 +25,10 @@ Examples
 from __future__ import annotations
 
 import copy
+import difflib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,12 @@ STEP_PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
 }
 
 
+def _did_you_mean(word: Any, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for a near miss such as 'normalize' for 'normalise', else ''."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def check_step(step: str, params: Mapping[str, Any]) -> list[tuple[str | None, str]]:
     """Problems with a step's name and parameters, as ``(key, message)`` pairs (empty when fine).
 
@@ -137,13 +144,14 @@ def check_step(step: str, params: Mapping[str, Any]) -> list[tuple[str | None, s
     [('winmax', 'winmax=-1 is not valid: it must be a whole number >= 0, e.g. 5')]
     """
     if step not in STEP_PARAMS:
-        return [("step", f"unknown step {step!r}; the steps are {', '.join(STEP_PARAMS)}")]
+        return [("step", f"unknown step {step!r}{_did_you_mean(step, STEP_PARAMS)}; the steps are "
+                         f"{', '.join(STEP_PARAMS)}")]
     allowed = STEP_PARAMS[step]
     out: list[tuple[str | None, str]] = []
     for key, value in params.items():
         if key not in allowed:
             hint = f"allowed: {', '.join(allowed)}" if allowed else "this step takes no parameters"
-            out.append((key, f"unknown parameter {key!r} for step {step!r} ({hint})"))
+            out.append((key, f"unknown parameter {key!r} for step {step!r}{_did_you_mean(key, allowed)} ({hint})"))
             continue
         check, what = allowed[key]
         if not check(value):

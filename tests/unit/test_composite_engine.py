@@ -622,6 +622,14 @@ def test_spec_errors_name_the_step_and_key(tmp_path) -> None:
     assert "data/indices/README.md" in text
 
 
+def test_spec_errors_suggest_the_step_or_parameter_meant() -> None:
+    with pytest.raises(ValidationError) as err:
+        load_spec({"name": "Typos", "steps": [{"step": "normalize"}, {"step": "treat", "win_max": 3}]})
+    text = str(err.value)
+    assert "step 1, key 'step': unknown step 'normalize' (did you mean 'normalise'?)" in text
+    assert "step 2, key 'win_max': unknown parameter 'win_max' for step 'treat' (did you mean 'winmax'?)" in text
+
+
 def test_spec_round_trips_through_yaml() -> None:
     spec = load_spec({"name": "Åäö", "year": 2024, "framework": {"pillars": ["social"]},
                       "steps": [{"step": "normalise", "method": "zscore", "mean": 10, "sd": 2}]})
