@@ -1093,8 +1093,8 @@ def fetch_to_store(
     The table is stored as ``<data dir>/cache/scb/<table id>.parquet`` with its provenance in the
     folder's manifest, atomically: a failed fetch leaves what was stored before untouched.
 
-    With ``NATSAM_OFFLINE=1`` nothing is fetched: the stored entry is returned with ``"offline": True``
-    and a ``"message"`` saying so.
+    With ``NATSAM_OFFLINE=1``, or when SCB cannot be reached and the table is stored, nothing is
+    fetched: the stored entry is returned with ``"offline": True`` and a ``"message"`` saying so.
 
     Raises
     ------
@@ -1111,27 +1111,39 @@ def fetch_to_store(
     wanted = _normalise_selection(selection)
     folder = store_folder()
     if offline():
-        path = folder / f"{table_id}.parquet"
-        if not store.has_table(folder, table_id):
-            raise DataNotAvailableError(
-                f"{path}: NATSAM_OFFLINE is set and SCB table {table_id} is not in the local store. Unset "
-                f"NATSAM_OFFLINE and run `natsam fetch --scb {table_id}` to fetch it."
-            )
-        entry = store.read_manifest(folder)[table_id]
-        query = entry.get("query") or {}
-        stored, stored_lists = query.get("selection") or {}, query.get("codelists") or {}
-        if (selection is not None and stored != wanted) or (codelists is not None and stored_lists != dict(codelists)):
-            raise DataNotAvailableError(
-                f"{path}: NATSAM_OFFLINE is set and the stored SCB table {table_id} was fetched with the "
-                f"selection {stored or 'none'} (code lists {stored_lists or 'none'}), not {wanted} "
-                f"(code lists {dict(codelists or {}) or 'none'}). Use that selection, or unset NATSAM_OFFLINE "
-                "to fetch this one."
-            )
-        message = (f"NATSAM_OFFLINE is set: nothing fetched; SCB table {table_id} as stored in {path} "
-                   f"(fetched {entry.get('fetched_at', '?')}, {entry.get('rows', '?')} rows).")
-        return {**entry, "offline": True, "message": message}
-    frame = fetch_table(table_id, wanted or None, client=client, progress=progress, codelists=codelists)
+        return _stored_entry(table_id, selection, wanted, codelists, "NATSAM_OFFLINE is set")
+    try:
+        frame = fetch_table(table_id, wanted or None, client=client, progress=progress, codelists=codelists)
+    except SourceError as exc:
+        if exc.unreachable and store.has_table(folder, table_id):
+            return _stored_entry(table_id, selection, wanted, codelists, f"SCB could not be reached ({exc})")
+        raise
     return store.write_table(folder, table_id, frame, frame.attrs["provenance"])
+
+
+def _stored_entry(table_id: str, selection: Any, wanted: dict[str, list[str]],
+                  codelists: Mapping[str, str] | None, reason: str) -> dict[str, Any]:
+    """The stored table's manifest entry with ``"offline": True`` and a message, when nothing is fetched."""
+    folder = store_folder()
+    path = folder / f"{table_id}.parquet"
+    if not store.has_table(folder, table_id):
+        raise DataNotAvailableError(
+            f"{path}: {reason} and SCB table {table_id} is not in the local store. Unset "
+            f"NATSAM_OFFLINE (or connect to the network) and run `natsam fetch --scb {table_id}` to fetch it."
+        )
+    entry = store.read_manifest(folder)[table_id]
+    query = entry.get("query") or {}
+    stored, stored_lists = query.get("selection") or {}, query.get("codelists") or {}
+    if (selection is not None and stored != wanted) or (codelists is not None and stored_lists != dict(codelists)):
+        raise DataNotAvailableError(
+            f"{path}: {reason} and the stored SCB table {table_id} was fetched with the "
+            f"selection {stored or 'none'} (code lists {stored_lists or 'none'}), not {wanted} "
+            f"(code lists {dict(codelists or {}) or 'none'}). Use that selection, or fetch this one when "
+            "the network is there (without NATSAM_OFFLINE)."
+        )
+    message = (f"{reason}: nothing fetched; SCB table {table_id} as stored in {path} "
+               f"(fetched {entry.get('fetched_at', '?')}, {entry.get('rows', '?')} rows).")
+    return {**entry, "offline": True, "message": message}
 
 
 def read_stored(table_id: str) -> pd.DataFrame:

@@ -624,3 +624,14 @@ def test_natsam_fetch_scb_end_to_end_against_the_fake(data_dir: Path, monkeypatc
     stored = scb.read_stored("TAB6471")
     assert len(stored) == 2772 and stored.attrs["provenance"]["source"] == "scb"
     assert "TAB6471" in out and "2772" in out.replace("\u202f", "").replace(",", "").replace(" ", "")
+
+
+def test_unreachable_scb_falls_back_to_the_stored_table(data_dir: Path, clock: FakeClock) -> None:
+    unreachable = scb.make_client("http://natsam-test.invalid/api/v2", sleep=clock.sleep, clock=clock)
+    with pytest.raises(SourceError, match="does not resolve"):  # nothing stored yet: the network error itself
+        scb.fetch_to_store("TAB6471", RECORDED_SELECTION, client=unreachable, progress=False)
+    with ScbFake(scb_dir()) as fake:
+        stored = scb.fetch_to_store("TAB6471", RECORDED_SELECTION, client=client_for(fake, clock), progress=False)
+    entry = scb.fetch_to_store("TAB6471", RECORDED_SELECTION, client=unreachable, progress=False)
+    assert entry["offline"] is True and entry["sha256"] == stored["sha256"]
+    assert entry["message"].startswith("SCB could not be reached") and "nothing fetched" in entry["message"]
