@@ -53,20 +53,13 @@ from natsam_analysis.composite.published import (
     uncertainty_assumptions,
 )
 from natsam_analysis.composite.spec import IndexSpec
-from natsam_analysis.dashboard.widgets import (
-    FigureOutput,
-    guarded,
-    language_toggle,
-    municipality_options,
-    municipality_picker,
-    note_html,
-)
+from natsam_analysis.dashboard.base import DEFAULT_MUNICIPALITY, MunicipalityDashboard
+from natsam_analysis.dashboard.widgets import FigureOutput, guarded, note_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
-from natsam_analysis.panel import is_synthetic, load_panel, source_line
+from natsam_analysis.panel import is_synthetic, source_line
 from natsam_analysis.viz import charts, maps
 
-DEFAULT_MUNICIPALITY = "0180"
 #: Municipalities at the top of the ranking chart (the platforms and the selected one are added).
 TOP_N = 20
 #: Normalisations offered (label key, step parameters). ``positive``: every value > 0, so the
@@ -190,7 +183,7 @@ def download_link(data: bytes, filename: str, mime: str, text: str, css_class: s
 # the app
 
 
-class IndexutforskarenApp:
+class IndexutforskarenApp(MunicipalityDashboard):
     """The index-explorer dashboard as an object: widgets, figures and a ``select`` method.
 
     Parameters
@@ -208,14 +201,8 @@ class IndexutforskarenApp:
     def __init__(self, panel: pd.DataFrame | None = None, *, spec: Any = None,
                  municipality_id: str = DEFAULT_MUNICIPALITY, lang: str | None = None,
                  uncertainty_runs: int = UNCERTAINTY_RUNS, seed: int = UNCERTAINTY_SEED):
-        self.lang = check_language(lang)
-        self.panel = load_panel() if panel is None else panel
-        self.provenance = dict(self.panel.attrs.get("provenance", {}))
+        self._init_common(panel, municipality_id, lang)
         self.published = load_spec(published_spec_path() if spec is None else spec)
-        self.geo = geography.municipalities().set_index("municipality_id")
-        self.names = self.geo["name"].to_dict()
-        self.geojson = geography.municipality_geojson_url()
-        self.municipality_id = self._check_municipality(municipality_id)
 
         self._norm_step = self._step("normalise")
         self._agg_step = self._step("aggregate")
@@ -232,8 +219,6 @@ class IndexutforskarenApp:
         self.weights, self.normalisation, self.aggregation = copy.deepcopy(self.published_state)
         self._normalised: dict[str, np.ndarray] = {}
         self._published = self._scores()
-        self._options = municipality_options()
-        self._label_of = {mid: text for text, mid in self._options.items()}
         self._compute()
         self._build_widgets()
         self._build_figures()
@@ -407,11 +392,6 @@ class IndexutforskarenApp:
         self._ranking = table
 
     # ------------------------------------------------------------------ checks
-    def _check_municipality(self, municipality_id: str) -> str:
-        if municipality_id not in self.geo.index:
-            raise NatsamError(label("unknown_municipality", self.lang, value=municipality_id))
-        return municipality_id
-
     def _check_pillar(self, pillar: str) -> str:
         if pillar not in self.pillars:
             raise NatsamError(f"Unknown pillar {pillar!r}; the index's pillars are {', '.join(self.pillars)}.")
@@ -435,16 +415,10 @@ class IndexutforskarenApp:
 
     # ------------------------------------------------------------------ widgets
     def _build_widgets(self) -> None:
-        self.status = widgets.HTML()
-        self.title = widgets.HTML()
-        self.note = widgets.HTML()
-        self.intro = widgets.HTML()
+        self._build_common_widgets()
         self.summary = widgets.HTML()
         self.weights_heading = widgets.HTML()
         self.downloads = widgets.HTML()
-        self.language = language_toggle(self.lang)
-        self.municipality = municipality_picker(self._options, self._label_of[self.municipality_id],
-                                                label("choose_municipality", self.lang))
         self.sliders: dict[str, widgets.FloatSlider] = {}
         self.shares: dict[str, widgets.HTML] = {}
         rows = []
@@ -490,11 +464,6 @@ class IndexutforskarenApp:
         if change["new"] != self.lang:
             self.select(lang=change["new"])
 
-    def _on_municipality(self, change) -> None:
-        mid = self._options.get(change["new"])
-        if mid and mid != self.municipality_id:
-            self.select(municipality_id=mid)
-
     def _set_widget_labels(self) -> None:
         self._syncing = True
         try:
@@ -518,10 +487,7 @@ class IndexutforskarenApp:
             for pillar, slider in self.sliders.items():
                 if slider.value != self.weights[pillar]:
                     slider.value = self.weights[pillar]
-            if self.municipality.value != self._label_of[self.municipality_id]:
-                self.municipality.value = self._label_of[self.municipality_id]
-            if self.language.value != self.lang:
-                self.language.value = self.lang
+            self._sync_common_widgets()
         finally:
             self._syncing = False
         self._set_widget_labels()

@@ -22,21 +22,18 @@ import pandas as pd
 
 from natsam_analysis import catalog as catalog_mod
 from natsam_analysis import geography
-from natsam_analysis.dashboard.widgets import (
-    FigureOutput, guarded, language_toggle, municipality_options, municipality_picker, note_html,
-)
+from natsam_analysis.dashboard.base import DEFAULT_MUNICIPALITY, MunicipalityDashboard
+from natsam_analysis.dashboard.widgets import FigureOutput, guarded, note_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import peers
 from natsam_analysis.metrics.coverage import latest_year
-from natsam_analysis.panel import is_synthetic, load_panel, source_line
+from natsam_analysis.panel import is_synthetic, source_line
 from natsam_analysis.viz import charts, maps
 from natsam_analysis.viz.theme import shorten
 
-DEFAULT_MUNICIPALITY = "0180"
 
-
-class KommunprofilApp:
+class KommunprofilApp(MunicipalityDashboard):
     """The municipality-profile dashboard as an object: widgets, figures and a ``select`` method.
 
     Parameters
@@ -49,20 +46,12 @@ class KommunprofilApp:
 
     def __init__(self, panel: pd.DataFrame | None = None, *, municipality_id: str = DEFAULT_MUNICIPALITY,
                  pillar: str | None = None, indicator: str | None = None, lang: str | None = None):
-        self.panel = load_panel() if panel is None else panel
-        self.provenance = dict(self.panel.attrs.get("provenance", {}))
+        self._init_common(panel, municipality_id, lang)
         self.catalog = catalog_mod.load_catalog()
-        self.geo = geography.municipalities().set_index("municipality_id")
-        self.names = self.geo["name"].to_dict()
         self.n_units = len(self.geo)
-        self.geojson = geography.municipality_geojson_url()
-        self.lang = check_language(lang)
         self.pillars = catalog_mod.scored_pillars()
-        self.municipality_id = self._check_municipality(municipality_id)
         self.pillar = self._check_pillar(pillar or self.pillars[0])
         self.indicator = self._check_indicator(indicator, self.pillar)
-        self._options = municipality_options()
-        self._label_of = {mid: text for text, mid in self._options.items()}
         self._build_widgets()
         self._build_figures()
         self._refresh_text()
@@ -105,11 +94,6 @@ class KommunprofilApp:
                                           geography.PLATFORM_MUNICIPALITIES)
 
     # ------------------------------------------------------------------ building
-    def _check_municipality(self, municipality_id: str) -> str:
-        if municipality_id not in self.geo.index:
-            raise NatsamError(label("unknown_municipality", self.lang, value=municipality_id))
-        return municipality_id
-
     def _check_pillar(self, pillar: str) -> str:
         if pillar not in self.pillars:
             raise NatsamError(f"Unknown pillar {pillar!r}; choose one of {', '.join(self.pillars)}.")
@@ -133,14 +117,8 @@ class KommunprofilApp:
         return self.catalog[f"title_{self.lang}"].to_dict()
 
     def _build_widgets(self) -> None:
-        self.status = widgets.HTML()
-        self.title = widgets.HTML()
-        self.intro = widgets.HTML()
-        self.note = widgets.HTML()
+        self._build_common_widgets()
         self.header = widgets.HTML()
-        self.language = language_toggle(self.lang)
-        self.municipality = municipality_picker(self._options, self._label_of[self.municipality_id],
-                                                label("choose_municipality", self.lang))
         self.pillar_choice = widgets.Dropdown(layout=widgets.Layout(width="320px"))
         self.indicator_choice = widgets.Dropdown(layout=widgets.Layout(width="640px"))
         self._set_choice_options()
@@ -159,11 +137,6 @@ class KommunprofilApp:
                if not self._syncing and c["new"] and c["new"] != self.indicator else None),
             names="value")
 
-    def _on_municipality(self, change) -> None:
-        mid = self._options.get(change["new"])
-        if mid and mid != self.municipality_id:
-            self.select(municipality_id=mid)
-
     def _set_choice_options(self) -> None:
         self._syncing = True
         try:
@@ -179,10 +152,7 @@ class KommunprofilApp:
             self._syncing = False
 
     def _sync_widgets(self) -> None:
-        if self.municipality.value != self._label_of[self.municipality_id]:
-            self.municipality.value = self._label_of[self.municipality_id]
-        if self.language.value != self.lang:
-            self.language.value = self.lang
+        self._sync_common_widgets()
         self._set_choice_options()
 
     def _build_figures(self) -> None:

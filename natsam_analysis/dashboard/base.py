@@ -1,0 +1,68 @@
+"""What every municipality dashboard has: the panel and its provenance, the geography, a searchable
+municipality field, a language toggle and the title, note, intro and status lines.
+
+:class:`MunicipalityDashboard` holds that once; Kommunprofil and Indexutforskaren add their own
+choices, figures and ``select`` on top.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pandas as pd
+
+from natsam_analysis import geography
+from natsam_analysis.dashboard.widgets import (
+    language_toggle,
+    municipality_options,
+    municipality_picker,
+)
+from natsam_analysis.errors import NatsamError
+from natsam_analysis.i18n import check_language, label
+from natsam_analysis.panel import load_panel
+
+DEFAULT_MUNICIPALITY = "0180"
+
+
+class MunicipalityDashboard:
+    """Base of the dashboards (see the module doc); subclasses call :meth:`_init_common` first."""
+
+    def _init_common(self, panel: pd.DataFrame | None, municipality_id: str, lang: str | None) -> None:
+        self.lang = check_language(lang)
+        self.panel = load_panel() if panel is None else panel
+        self.provenance = dict(self.panel.attrs.get("provenance", {}))
+        self.geo = geography.municipalities().set_index("municipality_id")
+        self.names = self.geo["name"].to_dict()
+        self.geojson = geography.municipality_geojson_url()
+        self.municipality_id = self._check_municipality(municipality_id)
+        self._options = municipality_options()
+        self._label_of = {mid: text for text, mid in self._options.items()}
+
+    def _check_municipality(self, municipality_id: str) -> str:
+        if municipality_id not in self.geo.index:
+            raise NatsamError(label("unknown_municipality", self.lang, value=municipality_id))
+        return municipality_id
+
+    def _build_common_widgets(self) -> None:
+        """The status, title, note and intro lines, the language toggle and the municipality field."""
+        self.status = widgets.HTML()
+        self.title = widgets.HTML()
+        self.note = widgets.HTML()
+        self.intro = widgets.HTML()
+        self.language = language_toggle(self.lang)
+        self.municipality = municipality_picker(self._options, self._label_of[self.municipality_id],
+                                                label("choose_municipality", self.lang))
+
+    def _on_municipality(self, change) -> None:
+        mid = self._options.get(change["new"])
+        if mid and mid != self.municipality_id:
+            self.select(municipality_id=mid)
+
+    def _sync_common_widgets(self) -> None:
+        """Show the app's municipality and language in their widgets (after a programmatic change)."""
+        if self.municipality.value != self._label_of[self.municipality_id]:
+            self.municipality.value = self._label_of[self.municipality_id]
+        if self.language.value != self.lang:
+            self.language.value = self.lang
+
+    def select(self, **choices) -> None:  # pragma: no cover - every dashboard defines its own
+        raise NotImplementedError
