@@ -142,3 +142,13 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory, geography_cache: Path) 
     with using_data_dir(geography_cache.parent.parent):
         entry = demo.write_demo(seed=demo.DEFAULT_SEED, folder=folder)
     return folder, entry
+
+
+@pytest.fixture
+def shown(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Everything the dashboards' FigureOutput displays (instead of printing megabytes of JSON)."""
+    from natsam_analysis.dashboard import widgets as dashboard_widgets
+
+    sent: list = []
+    monkeypatch.setattr(dashboard_widgets, "display", lambda obj, **kwargs: sent.append(obj))
+    return sent

@@ -79,5 +79,16 @@ def page(browser):
     page.on("console", lambda msg: record.console_errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: record.page_errors.append(str(exc)))
     page.record = record
+
+    def assert_clean() -> None:
+        """No request off this machine, no page or console error, no stderr output or traceback shown."""
+        assert record.external_requests == [], f"requests left the machine: {record.external_requests}"
+        assert record.page_errors == [], f"uncaught errors in the page: {record.page_errors}"
+        assert record.console_errors == [], f"console errors: {record.console_errors}"
+        assert page.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
+        assert page.locator(".natsam-error").count() == 0
+        assert "Traceback" not in page.inner_text("body")
+
+    page.assert_clean = assert_clean
     yield page
     context.close()

@@ -45,8 +45,7 @@ def _body_when_drawn(page, url: str, root: str) -> str:
     page.wait_for_function(f"document.querySelectorAll('{PLOT} .choroplethlayer path').length >= 290",
                            timeout=TIMEOUT)
     page.wait_for_selector(f"{PLOT} .barlayer .point", timeout=TIMEOUT)
-    assert page.record.console_errors == [] and page.record.page_errors == []
-    assert page.record.external_requests == []
+    page.assert_clean()
     return page.inner_text("body")
 
 

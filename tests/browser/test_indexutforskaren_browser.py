@@ -30,16 +30,6 @@ def _ranking_labels(page) -> list[str]:
     }}""")
 
 
-def _assert_clean(page):
-    rec = page.record
-    assert rec.external_requests == [], f"requests left the machine: {rec.external_requests}"
-    assert rec.page_errors == [], f"uncaught errors in the page: {rec.page_errors}"
-    assert rec.console_errors == [], f"console errors: {rec.console_errors}"
-    assert page.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
-    assert page.locator(".natsam-error").count() == 0
-    assert "Traceback" not in page.inner_text("body")
-
-
 def _set_slider(page, pillar: str, value: float) -> None:
     """Type a weight into a slider's readout field, as a viewer can."""
     readout = page.locator(f"{ROOT} .natsam-weight-{pillar} .widget-readout")
@@ -66,7 +56,7 @@ def test_dashboard_renders_map_and_ranking(page, voila):
         assert DEMO_NOTE["sv"] in body
     assert "Indexutforskaren" in body and "Stockholm: rang" in page.inner_text(f"{ROOT} .natsam-rank")
     assert page.locator(f"{ROOT} .widget-slider").count() == 8
-    _assert_clean(page)
+    page.assert_clean()
 
 
 def test_moving_a_slider_changes_the_ranking_and_reset_restores_it(page, voila):
@@ -97,7 +87,7 @@ def test_moving_a_slider_changes_the_ranking_and_reset_restores_it(page, voila):
         f"""() => Array.from(document.querySelectorAll('{PLOT}')).some(gd => gd.layout.title
             && String(gd.layout.title.text).startsWith('Rangordning, publicerat index'))""", timeout=TIMEOUT)
     assert _ranking_labels(page) == before
-    _assert_clean(page)
+    page.assert_clean()
 
 
 def test_language_toggle(page, voila):
@@ -108,4 +98,4 @@ def test_language_toggle(page, voila):
         f"""() => Array.from(document.querySelectorAll('{PLOT}')).some(gd => gd.layout.title
             && String(gd.layout.title.text).startsWith('Ranking, published index'))""", timeout=TIMEOUT)
     assert "Stockholm: rank" in page.inner_text(f"{ROOT} .natsam-rank")
-    _assert_clean(page)
+    page.assert_clean()

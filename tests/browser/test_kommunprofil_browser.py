@@ -31,16 +31,6 @@ def _figures(page) -> list[dict]:
     }}))""")
 
 
-def _assert_clean(page):
-    rec = page.record
-    assert rec.external_requests == [], f"requests left the machine: {rec.external_requests}"
-    assert rec.page_errors == [], f"uncaught errors in the page: {rec.page_errors}"
-    assert rec.console_errors == [], f"console errors: {rec.console_errors}"
-    assert page.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
-    assert page.locator(".natsam-error").count() == 0
-    assert "Traceback" not in page.inner_text("body")
-
-
 def test_dashboard_renders_map_and_charts(page, voila):
     _open(page, voila)
     figures = _figures(page)
@@ -55,7 +45,7 @@ def test_dashboard_renders_map_and_charts(page, voila):
     if is_synthetic(load_panel().attrs["provenance"]):
         assert DEMO_NOTE["sv"] in body
     assert "Kommunprofil" in body
-    _assert_clean(page)
+    page.assert_clean()
 
 
 def test_changing_municipality_updates_charts(page, voila):
@@ -77,7 +67,7 @@ def test_changing_municipality_updates_charts(page, voila):
     assert bars_after["traces"][0]["x"] != bars_before["traces"][0]["x"]
     series_after = next(f for f in after if f["traces"] and f["traces"][-1]["name"] == "Kiruna")
     assert series_after["traces"][-1]["y"]
-    _assert_clean(page)
+    page.assert_clean()
 
 
 def test_language_toggle_and_pillar(page, voila):
@@ -94,7 +84,7 @@ def test_language_toggle_and_pillar(page, voila):
         "String(gd.layout.title.text).includes('Climate and built environment'))", timeout=TIMEOUT)
     bars_after = len(next(f for f in _figures(page) if any(t["type"] == "bar" for t in f["traces"]))["traces"][0]["y"])
     assert (bars_before, bars_after) == (5, 6)
-    _assert_clean(page)
+    page.assert_clean()
 
 
 @pytest.mark.parametrize("notebook", ["kommunprofil.ipynb"])

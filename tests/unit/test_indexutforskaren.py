@@ -22,7 +22,6 @@ import yaml
 from natsam_analysis import geography
 from natsam_analysis.composite import build_index, load_spec
 from natsam_analysis.dashboard import indexutforskaren as ix
-from natsam_analysis.dashboard import widgets as dashboard_widgets
 from natsam_analysis.dashboard.indexutforskaren import IndexutforskarenApp
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import DEMO_NOTE
@@ -31,6 +30,9 @@ from natsam_analysis.viz import charts, maps
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 PLATFORMS = list(geography.PLATFORM_MUNICIPALITIES)
+
+
+pytestmark = pytest.mark.usefixtures("shown")  # figures are captured, not printed
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +53,6 @@ def panel(explorer_dir) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def published_coin(panel):
     return build_index(ix.published_spec_path(), panel=panel)
-
-
-@pytest.fixture(autouse=True)
-def shown(monkeypatch) -> list:
-    """Everything FigureOutput displays (instead of printing megabytes of JSON to the captured stdout)."""
-    sent: list = []
-    monkeypatch.setattr(dashboard_widgets, "display", lambda obj, **kwargs: sent.append(obj))
-    return sent
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import pytest
 
 from natsam_analysis import catalog as catalog_mod
 from natsam_analysis import geography
-from natsam_analysis.dashboard import widgets as dashboard_widgets
 from natsam_analysis.dashboard.kommunprofil import DEFAULT_MUNICIPALITY, KommunprofilApp
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import DEMO_NOTE
@@ -27,12 +26,7 @@ PLOTLY_MIME = "application/vnd.plotly.v1+json"
 KOLADA_PROVENANCE = {"source": "kolada", "fetched_at": "2026-03-23T10:00:00+00:00"}
 
 
-@pytest.fixture(autouse=True)
-def shown(monkeypatch) -> list:
-    """Everything FigureOutput displays (instead of printing megabytes of JSON to the captured stdout)."""
-    sent: list = []
-    monkeypatch.setattr(dashboard_widgets, "display", lambda obj, **kwargs: sent.append(obj))
-    return sent
+pytestmark = pytest.mark.usefixtures("shown")  # figures are captured, not printed
 
 
 @pytest.fixture
