@@ -255,21 +255,12 @@ def _winsorise(x: np.ndarray, winmax: int, skew_thresh: float, kurt_thresh: floa
     sk, kt = skew_kurt(x)
     winz = 0
     while (force or _fails(sk, kt, skew_thresh, kurt_thresh)) and winz < winmax:
-        vals = x[present]
-        if not sk < 0:  # skewness >= 0 (or undefined): high outliers
-            top = vals.max()
-            at = present & (x == top)
-            rest = x[present & ~at]
-            if rest.size == 0:
-                break
-            x[at] = rest.max()
-        else:
-            bottom = vals.min()
-            at = present & (x == bottom)
-            rest = x[present & ~at]
-            if rest.size == 0:
-                break
-            x[at] = rest.min()
+        pick = np.max if not sk < 0 else np.min  # skewness >= 0 (or undefined): high outliers
+        at = present & (x == pick(x[present]))
+        rest = x[present & ~at]
+        if rest.size == 0:
+            break
+        x[at] = pick(rest)  # every unit at the extreme moves to the next value inwards
         winz += 1
         if np.unique(x[present]).size < 2:
             raise NatsamError(f"treat: winsorising indicator {code!r} further would leave fewer than two distinct "
