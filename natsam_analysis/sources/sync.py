@@ -64,7 +64,6 @@ from tqdm.auto import tqdm
 from natsam_analysis import config, store
 from natsam_analysis.catalog import load_catalog
 from natsam_analysis.errors import DataNotAvailableError, NatsamError, ValidationError
-from natsam_analysis.metrics.coverage import coverage
 from natsam_analysis.panel import KOLADA_TABLE, kolada_store
 from natsam_analysis.sources.http import SourceError
 from natsam_analysis.sources.kolada import (
@@ -242,33 +241,6 @@ def provenance_table(root: Path | None = None) -> pd.DataFrame:
             })
     columns = ["store", "table", "source", "query", "fetched_at", "rows", "sha256", "file", "urls"]
     return pd.DataFrame(records, columns=columns)
-
-
-def coverage_tables(panel: pd.DataFrame | None = None, n_units: int | None = None,
-                    gender: str = "T") -> dict[str, pd.DataFrame]:
-    """How complete a panel is (default: the fetched Kolada panel), by KPI, municipality and year.
-
-    Returns ``{"kpi_year": ..., "kpi": ..., "municipality": ..., "year": ...}``: the share of the
-    ``n_units`` municipalities (default: those in the panel) with a non-missing ``gender`` value per
-    KPI and year (:func:`natsam_analysis.metrics.coverage.coverage`), its mean per KPI and per year,
-    and per municipality the share of (KPI, year) cells of the panel that have a value.
-    """
-    if panel is None:
-        panel = store.read_table(kolada_store(), PANEL_TABLE) if store.has_table(kolada_store(), PANEL_TABLE) \
-            else None
-        if panel is None:
-            raise DataNotAvailableError(f"No fetched Kolada panel in {kolada_store()}; run `natsam fetch --catalog`.")
-    n_units = n_units or int(panel["municipality_id"].nunique())
-    by_kpi_year = coverage(panel, n_units, gender=gender)
-    rows = panel[(panel["gender"] == gender) & panel["value"].notna()]
-    cells = max(1, len(by_kpi_year.index) * len(by_kpi_year.columns))
-    per_unit = (rows.groupby("municipality_id")[["kpi", "year"]].apply(lambda g: len(g.drop_duplicates())) / cells)
-    return {
-        "kpi_year": by_kpi_year,
-        "kpi": by_kpi_year.mean(axis=1).rename("coverage").to_frame(),
-        "year": by_kpi_year.mean(axis=0).rename("coverage").to_frame(),
-        "municipality": per_unit.rename("coverage").sort_index().to_frame(),
-    }
 
 
 # ------------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from refdata import reference_path
 from natsam_analysis import catalog, geography, store
 from natsam_analysis.errors import DataNotAvailableError
 from natsam_analysis.i18n import DEMO_NOTE
+from natsam_analysis.metrics.coverage import coverage_summary
 from natsam_analysis.panel import has_fetched_panel, kolada_store, load_panel
 from natsam_analysis.sources import sync
 from natsam_analysis.sources.http import SourceError
@@ -396,7 +397,7 @@ def test_provenance_and_coverage_tables(fetched: Path) -> None:
     assert kolada.loc["panel", "sha256"] == manifest["panel"]["sha256"]
     assert kolada.loc["panel", "rows"] == manifest["panel"]["rows"] and kolada.loc["panel", "source"] == "kolada"
     assert '"kpis"' in kolada.loc["panel", "query"] and kolada.loc["panel", "urls"] > 0
-    cov = sync.coverage_tables()
+    cov = coverage_summary(load_panel(source="kolada"))
     assert cov["kpi_year"].shape == (40, 17) and len(cov["municipality"]) == 290
     for frame in cov.values():
         values = frame.to_numpy(dtype=float)
