@@ -35,7 +35,6 @@ natsam_analysis.errors.ValidationError: index spec: 1 problem(s) found
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +48,7 @@ from natsam_analysis.composite.coin import (
     DATASETS,
     STEP_OUTPUT,
     Coin,
+    _is_num,
     check_step,
 )
 from natsam_analysis.composite.framework import Framework
@@ -94,10 +94,6 @@ class IndexSpec:
     def to_yaml(self) -> str:
         """The spec as YAML text; :func:`load_spec` reads it back to an equal spec."""
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
-
-
-def _is_num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def load_spec(path_or_dict: str | Path | Mapping[str, Any] | IndexSpec) -> IndexSpec:
