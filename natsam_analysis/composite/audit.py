@@ -558,3 +558,27 @@ def audit_coin(coin: Coin, *, statistics_dataset: str = "raw", method: CorrMetho
                      loadings=pd.concat([g.loadings for g in pcas], ignore_index=True)),
         removal=removal,
     )
+
+
+def compare_variants(coin: Coin, variant: Coin, code: str | None = None) -> tuple[pd.DataFrame, float]:
+    """How a methodological variant moves the units: ranks of ``code`` (default the top aggregate) in both.
+
+    Returns a frame indexed by unit with ``Rank`` (in ``coin``), ``VariantRank`` and ``Shift``
+    (variant minus ``coin``; negative = the variant ranks the unit higher), sorted by the size of the
+    shift, largest first; and Spearman's rank correlation of the two rankings.
+
+    Examples
+    --------
+    >>> table, rho = compare_variants(coin, coin.regenerate({"aggregate": {"method": "geometric"}}))  # doctest: +SKIP
+    """
+    code = code or coin.framework.top
+    for which, c in (("coin", coin), ("variant", variant)):
+        if "aggregated" not in c.data or code not in c.data["aggregated"]:
+            raise NatsamError(f"compare_variants: the {which} has no aggregated {code!r}; build it up to the "
+                              "aggregate step first.")
+    rank = rank_scores(coin.data["aggregated"][code]).astype(float)
+    other = rank_scores(variant.data["aggregated"][code]).astype(float).reindex(rank.index)
+    table = pd.DataFrame({"Rank": rank, "VariantRank": other, "Shift": other - rank})
+    table = table.loc[table["Shift"].abs().sort_values(ascending=False, kind="stable").index]
+    rho = float(table["Rank"].corr(table["VariantRank"], method="spearman"))
+    return table, rho

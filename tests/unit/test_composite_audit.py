@@ -16,6 +16,7 @@ from scipy import stats
 from natsam_analysis.composite import Coin
 from natsam_analysis.composite.audit import (
     audit_coin,
+    compare_variants,
     correlation_flag,
     correlations_with_aggregates,
     cronbach_alpha,
@@ -308,3 +309,23 @@ def test_audit_coin_gathers_every_table(small):
     assert row["Correlation"] == pytest.approx(norm["a"].corr(agg["P"]))
     with pytest.raises(NatsamError, match="not been aggregated"):
         audit_coin(Coin(df.reset_index(), fw))
+
+
+def test_compare_variants_by_hand():
+    from natsam_analysis.composite.coin import Coin
+
+    idata = pd.DataFrame({"uCode": ["a", "b", "c", "d"], "x": [1.0, 2.0, 3.0, 4.0], "y": [4.0, 1.0, 2.0, 3.5]})
+    imeta = pd.DataFrame({"Level": [1, 1, 2], "iCode": ["x", "y", "Index"], "Direction": [1, 1, 1],
+                          "Parent": ["Index", "Index", None], "Type": ["Indicator", "Indicator", "Aggregate"],
+                          "Weight": [1.0, 1.0, 1.0]})
+    coin = Coin(idata, imeta).run_step("normalise", method="minmax", range=[1, 100]).run_step("aggregate")
+    variant = coin.regenerate({"aggregate": {"weights": {"x": 3.0, "y": 1.0}}})
+    table, rho = compare_variants(coin, variant)
+    # x -> 1, 34, 67, 100 and y -> 100, 1, 34, 83.5. Equal weights: a 50.5, b 17.5, c 50.5, d 91.75
+    # (ranks 2, 4, 2, 1); x three times as heavy: a 25.75, b 25.75, c 58.75, d 95.875 (ranks 3, 3, 2, 1)
+    assert table.loc[["a", "b", "c", "d"], "Rank"].tolist() == [2, 4, 2, 1]
+    assert table.loc[["a", "b", "c", "d"], "VariantRank"].tolist() == [3, 3, 2, 1]
+    assert table["Shift"].tolist() == sorted(table["Shift"].tolist(), key=abs, reverse=True)
+    assert rho == pytest.approx(pd.Series([2, 4, 2, 1]).corr(pd.Series([3, 3, 2, 1]), method="spearman"))
+    with pytest.raises(NatsamError, match="aggregated 'Q'"):
+        compare_variants(coin, variant, "Q")
