@@ -54,7 +54,7 @@ from natsam_analysis.composite.published import (
 )
 from natsam_analysis.composite.spec import IndexSpec
 from natsam_analysis.dashboard.base import DEFAULT_MUNICIPALITY, MunicipalityDashboard
-from natsam_analysis.dashboard.widgets import FigureOutput, guarded, note_html
+from natsam_analysis.dashboard.widgets import FigureOutput, fluid_layout, guarded, note_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.panel import is_synthetic, source_line
@@ -425,16 +425,14 @@ class IndexutforskarenApp(MunicipalityDashboard):
         for pillar in self.pillars:
             slider = widgets.FloatSlider(
                 value=self.weights[pillar], min=0.0, max=WEIGHT_MAX, step=WEIGHT_STEP, continuous_update=False,
-                readout_format=".2f", style={"description_width": "230px"}, layout=widgets.Layout(width="470px"))
+                readout_format=".2f", style={"description_width": "200px"}, layout=fluid_layout("470px"))
             slider.add_class(f"natsam-weight-{pillar}")
-            share = widgets.HTML(layout=widgets.Layout(width="70px"))
+            share = widgets.HTML(layout=widgets.Layout(width="56px", flex="0 0 56px"))
             self.sliders[pillar], self.shares[pillar] = slider, share
-            rows.append(widgets.HBox([slider, share], layout=widgets.Layout(align_items="center")))
-        self.normalisation_choice = widgets.Dropdown(style={"description_width": "110px"},
-                                                     layout=widgets.Layout(width="400px"))
-        self.aggregation_choice = widgets.Dropdown(style={"description_width": "110px"},
-                                                   layout=widgets.Layout(width="400px"))
-        self.reset_button = widgets.Button(icon="undo", layout=widgets.Layout(width="300px", margin="8px 0"))
+            rows.append(widgets.HBox([slider, share], layout=widgets.Layout(align_items="center", width="100%")))
+        self.normalisation_choice = widgets.Dropdown(style={"description_width": "110px"}, layout=fluid_layout("400px"))
+        self.aggregation_choice = widgets.Dropdown(style={"description_width": "110px"}, layout=fluid_layout("400px"))
+        self.reset_button = widgets.Button(icon="undo", layout=fluid_layout("300px", margin="8px 0"))
         self.reset_button.add_class("natsam-reset")
         self._syncing = False
         self._set_widget_labels()
@@ -499,8 +497,8 @@ class IndexutforskarenApp(MunicipalityDashboard):
                                 layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         choices = widgets.VBox([self.weights_heading, *self._weight_rows, self.normalisation_choice,
                                 self.aggregation_choice, self.reset_button, self.downloads],
-                               layout=widgets.Layout(flex="0 1 560px", min_width="480px"))
-        right = widgets.VBox([self.summary, self.map.output], layout=widgets.Layout(flex="1 1 420px", min_width="360px"))
+                               layout=widgets.Layout(flex="0 1 560px", min_width="300px"))
+        right = widgets.VBox([self.summary, self.map.output], layout=widgets.Layout(flex="1 1 420px", min_width="300px"))
         body = widgets.HBox([choices, right], layout=widgets.Layout(flex_flow="row wrap"))
         self._root = widgets.VBox([self.title, self.note, self.intro, controls, self.status, body, self.chart.output])
         self._root.add_class("natsam-indexutforskaren")

@@ -23,7 +23,7 @@ import pandas as pd
 from natsam_analysis import catalog as catalog_mod
 from natsam_analysis import geography
 from natsam_analysis.dashboard.base import DEFAULT_MUNICIPALITY, MunicipalityDashboard
-from natsam_analysis.dashboard.widgets import FigureOutput, guarded, note_html
+from natsam_analysis.dashboard.widgets import FigureOutput, fluid_layout, guarded, note_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import peers
@@ -119,8 +119,8 @@ class KommunprofilApp(MunicipalityDashboard):
     def _build_widgets(self) -> None:
         self._build_common_widgets()
         self.header = widgets.HTML()
-        self.pillar_choice = widgets.Dropdown(layout=widgets.Layout(width="320px"))
-        self.indicator_choice = widgets.Dropdown(layout=widgets.Layout(width="640px"))
+        self.pillar_choice = widgets.Dropdown(layout=fluid_layout("360px"))
+        self.indicator_choice = widgets.Dropdown(layout=fluid_layout("640px"))
         self._set_choice_options()
 
         on = guarded(self.status, lambda: label("no_data", self.lang))
@@ -161,8 +161,9 @@ class KommunprofilApp(MunicipalityDashboard):
         self.series = FigureOutput(self.series_figure())
         controls = widgets.HBox([self.municipality, self.pillar_choice, self.language],
                                 layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-        left = widgets.VBox([self.percentiles.output], layout=widgets.Layout(flex="1 1 520px", min_width="420px"))
-        right = widgets.VBox([self.map.output], layout=widgets.Layout(flex="1 1 420px", min_width="360px"))
+        # Side by side on a desktop, one above the other on a phone (each at least 300 px wide).
+        left = widgets.VBox([self.percentiles.output], layout=widgets.Layout(flex="1 1 520px", min_width="300px"))
+        right = widgets.VBox([self.map.output], layout=widgets.Layout(flex="1 1 420px", min_width="300px"))
         body = widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))
         self._root = widgets.VBox([self.title, self.note, self.intro, controls, self.header, self.status, body,
                                    self.indicator_choice, self.series.output])

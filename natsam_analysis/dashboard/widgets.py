@@ -17,6 +17,11 @@ from natsam_analysis.viz.theme import mimebundle
 log = logging.getLogger(__name__)
 
 
+def fluid_layout(max_width: str, **extra) -> widgets.Layout:
+    """A widget layout that fills a phone's width and stops at ``max_width`` on a desktop."""
+    return widgets.Layout(width="100%", max_width=max_width, **extra)
+
+
 def municipality_options() -> dict[str, str]:
     """Picker labels -> municipality ids: "Stockholm (0180)", the six platforms first, then A-Ö."""
     names = geography.municipality_names()
@@ -28,7 +33,7 @@ def municipality_picker(options: dict[str, str], value: str, placeholder: str) -
     the label ``value``; the viewer types part of a name or id and the browser lists the matches."""
     return widgets.Combobox(
         options=list(options), value=value, ensure_option=True, placeholder=placeholder,
-        layout=widgets.Layout(width="320px"),
+        layout=fluid_layout("320px"),
     )
 
 

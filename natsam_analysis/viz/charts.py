@@ -8,7 +8,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from natsam_analysis.i18n import label
-from natsam_analysis.viz.theme import BAND, HIGHLIGHT, NATIONAL, PALETTE, apply_theme, shorten
+from natsam_analysis.viz.theme import (
+    BAND, HIGHLIGHT, NATIONAL, PALETTE, apply_theme, shorten, wrap_label,
+)
 
 
 def percentile_chart(
@@ -24,20 +26,24 @@ def percentile_chart(
     fig.add_vline(x=50, line={"color": NATIONAL, "dash": "dot", "width": 1})
     fig.update_xaxes(range=[0, 103], title=label("percentile_axis", lang), tickvals=[0, 25, 50, 75, 100])
     fig.update_yaxes(autorange="reversed")
+    # The legend is placed relative to the plot area ("paper"). Referenced to the container instead,
+    # plotly.js (4.x) reserves the legend's whole width as left margin beside the y-axis labels,
+    # which leaves the x axis a negative length on any figure narrower than about 1000 px and
+    # fails the plot with "Something went wrong with axis scaling".
     fig.update_layout(height=percentile_height(len(profile)), barmode="overlay", bargap=0.35,
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "xref": "container", "x": 0.01})
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"})
     apply_theme(fig, note=note, lang=lang, title=title)
     fig.update_layout(margin={"t": 110 if title else 70})  # room for the two-row legend under the title
     return fig
 
 
 def percentile_height(n_indicators: int) -> int:
-    """Pixel height of a percentile chart with ``n_indicators`` bars."""
-    return max(320, 150 + 48 * n_indicators)
+    """Pixel height of a percentile chart with ``n_indicators`` bars (room for three-line labels)."""
+    return max(320, 170 + 56 * n_indicators)
 
 
 def _percentile_traces(fig: go.Figure, profile: pd.DataFrame, titles: Mapping[str, str], lang) -> None:
-    y = [shorten(titles.get(k, k)) for k in profile["kpi"]]
+    y = [wrap_label(titles.get(k, k)) for k in profile["kpi"]]
     full = [titles.get(k, k) for k in profile["kpi"]]
     years = ["" if pd.isna(v) else str(v) for v in profile["year"]]
     custom = [[t, None if pd.isna(v) else float(v), yr] for t, v, yr in zip(full, profile["value"], years)]

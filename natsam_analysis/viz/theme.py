@@ -11,6 +11,7 @@ Examples
 from __future__ import annotations
 
 import json
+import textwrap
 import urllib.parse
 
 import pandas as pd
@@ -37,6 +38,10 @@ _EMPTY_TOPOLOGY = '{"type":"Topology","objects":{},"arcs":[]}'
 OFFLINE_TOPOJSON_URL = "data:application/json," + urllib.parse.quote(_EMPTY_TOPOLOGY) + "#/"
 PLOTLY_CONFIG = {"displaylogo": False, "topojsonURL": OFFLINE_TOPOJSON_URL, "responsive": True}
 
+
+#: The narrowest plot area (px) that automatic margins may leave (plotly's ``minreducedwidth``):
+#: on a phone, long axis labels are cut rather than squeezing the bars away.
+MIN_PLOT_WIDTH = 120
 
 TEMPLATE = "natsam"
 _GRID = "#EBEBEB"
@@ -83,6 +88,7 @@ def apply_theme(fig: go.Figure, *, note: str, lang: str | None = None, title: st
         colorway=PALETTE,
         margin={"l": 10, "r": 10, "t": 60 if title else 30, "b": 90},
         hoverlabel={"font": {"family": FONT}},
+        minreducedwidth=MIN_PLOT_WIDTH,
     )
     if title is not None:
         fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}})
@@ -105,6 +111,27 @@ def set_note(fig: go.Figure, note: str) -> None:
 def shorten(text: str, width: int = 55) -> str:
     """Cut a long indicator title to ``width`` characters with an ellipsis."""
     return text if len(text) <= width else text[: width - 1].rstrip(" ,-") + "…"
+
+
+def wrap_label(text: str, width: int = 26, max_lines: int = 3) -> str:
+    """A category label for a narrow axis: ``text`` broken into lines of at most ``width``
+    characters (at spaces, with ``<br>``), at most ``max_lines`` lines, the last one shortened.
+
+    Long indicator titles as tick labels take half a phone's width; wrapped, the plot keeps room
+    for its bars. Charts put the full title in the hover text.
+
+    Examples
+    --------
+    >>> wrap_label("Invånare 25-64 år med eftergymnasial utbildning, andel (%)")
+    'Invånare 25-64 år med<br>eftergymnasial utbildning,<br>andel (%)'
+    >>> wrap_label("Andel elever i årskurs 9 som är behöriga till yrkesprogram", 20, 2)
+    'Andel elever i<br>årskurs 9 som är be…'
+    """
+    lines = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+    if len(lines) > max_lines:
+        rest = " ".join(lines[max_lines - 1:])
+        lines = lines[: max_lines - 1] + [shorten(rest, width)]
+    return "<br>".join(lines)
 
 
 def captioned(table: pd.DataFrame, note: str, precision: int = 1):

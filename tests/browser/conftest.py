@@ -61,10 +61,21 @@ class PageRecord:
     requests: list[str] = field(default_factory=list)
 
 
+#: The two screens every dashboard is checked on.
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
-def page(browser):
-    """A fresh page (own context) that records errors and requests in ``page.record``."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="sv-SE")
+def page(browser, request):
+    """A fresh page (own context) that records errors and requests in ``page.record``.
+
+    Desktop-sized (1280x800) unless parametrised indirectly with another viewport, e.g.
+    ``@pytest.mark.parametrize("page", [DESKTOP, PHONE], indirect=True)``.
+    """
+    viewport = getattr(request, "param", DESKTOP)
+    context = browser.new_context(viewport=viewport, locale="sv-SE", is_mobile=viewport["width"] < 600,
+                                  has_touch=viewport["width"] < 600)
     page = context.new_page()
     record = PageRecord()
 
@@ -87,7 +98,9 @@ def page(browser):
         assert record.console_errors == [], f"console errors: {record.console_errors}"
         assert page.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
         assert page.locator(".natsam-error").count() == 0
-        assert "Traceback" not in page.inner_text("body")
+        body = page.inner_text("body")
+        assert "Traceback" not in body
+        assert "Javascript Error" not in body, "an output failed to render in the browser"
 
     page.assert_clean = assert_clean
     yield page

@@ -310,6 +310,31 @@ def test_shorten_never_exceeds_the_width():
         assert short == title if len(title) <= width else short.endswith("…")
 
 
+@pytest.mark.parametrize("width, max_lines", [(26, 3), (20, 2), (12, 4)])
+def test_wrap_label_keeps_lines_short_and_the_words_in_order(width, max_lines):
+    title = "Hushåll med tillgång till eller möjlighet att ansluta till bredband om minst 1 Gbit/s, andel (%)"
+    lines = theme.wrap_label(title, width, max_lines).split("<br>")
+    assert len(lines) == max_lines and all(len(line) <= width for line in lines)
+    assert lines[-1].endswith("…")
+    assert title.startswith(" ".join(lines)[:-1].rstrip(" ,-"))
+
+
+def test_wrap_label_leaves_short_titles_alone():
+    assert theme.wrap_label("Kort titel") == "Kort titel"
+    assert theme.wrap_label("Invånare 25-64 år med eftergymnasial utbildning, andel (%)") == (
+        "Invånare 25-64 år med<br>eftergymnasial utbildning,<br>andel (%)")
+
+
+def test_percentile_chart_legend_reserves_no_width_beside_the_labels():
+    """A container-referenced legend makes plotly.js reserve its width as left margin (axis-scaling error)."""
+    profile = pd.DataFrame({"kpi": ["N1", "N2"], "pct_sweden": [10.0, 90.0], "pct_platforms": [20.0, 80.0],
+                            "value": [1.0, 2.0], "year": [2024, 2024]})
+    fig = charts.percentile_chart(profile, {"N1": "En mycket lång indikatortitel " * 3, "N2": "Kort"}, note="n")
+    assert fig.layout.legend.xref in (None, "paper") and fig.layout.legend.yref in (None, "paper")
+    assert fig.layout.minreducedwidth == theme.MIN_PLOT_WIDTH
+    assert all(len(line) <= 26 for label in fig.data[0].y for line in label.split("<br>"))
+
+
 def test_palette_is_the_okabe_ito_colours():
     assert len(theme.PALETTE) == 8 and len(set(theme.PALETTE)) == 8
     assert theme.PLATFORM_COLOURS == theme.PALETTE[:6]

@@ -1,0 +1,83 @@
+"""Every dashboard draws every chart, on a desktop and on a phone, with no error anywhere.
+
+For each notebook in ``dashboards/`` and each screen (1280x800 and 390x844): every plotly figure on
+the page has drawn marks (bars, lines or markers, map paths), no output shows "Javascript Error",
+nothing is written to stderr, no console or page error occurs, no request leaves the machine, and
+the page is no wider than the screen (nothing to scroll sideways on a phone).
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DESKTOP, PHONE
+
+from natsam_analysis import config
+
+PLOT = ".js-plotly-plot"
+TIMEOUT = 90_000  # ms: kernel start plus first execution on a slow CI machine
+#: dashboard -> (its root element, how many figures it shows)
+DASHBOARDS = {
+    "kommunprofil.ipynb": (".natsam-kommunprofil", 3),
+    "indexutforskaren.ipynb": (".natsam-indexutforskaren", 2),
+}
+#: What counts as a drawn mark in a plot: bars, line paths, scatter points, map areas.
+MARKS = (".barlayer .point path, .scatterlayer .js-line, .scatterlayer .point, "
+         ".choroplethlayer path.choroplethlocation, .scattergeolayer .point")
+
+
+def test_every_dashboard_is_covered():
+    """A new dashboard must be added to DASHBOARDS (and so to the rendering checks)."""
+    assert sorted(p.name for p in config.dashboards_dir().glob("*.ipynb")) == sorted(DASHBOARDS)
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], indirect=True, ids=["desktop", "phone"])
+@pytest.mark.parametrize("notebook", sorted(DASHBOARDS))
+def test_dashboard_draws_every_chart(page, voila, notebook):
+    root, n_figures = DASHBOARDS[notebook]
+    page.goto(voila.url(notebook), timeout=TIMEOUT)
+    page.wait_for_selector(root, timeout=TIMEOUT)
+    # every figure drawn with marks (an output that failed to render shows no plot at all)
+    page.wait_for_function(
+        f"""() => {{
+            const plots = Array.from(document.querySelectorAll('{PLOT}'));
+            return plots.length >= {n_figures} && plots.every(gd => gd.querySelectorAll('{MARKS}').length > 0);
+        }}""", timeout=TIMEOUT)
+    figures = page.evaluate(f"""() => Array.from(document.querySelectorAll('{PLOT}')).map(gd => {{
+        const size = gd._fullLayout._size;
+        return {{marks: gd.querySelectorAll('{MARKS}').length, width: gd._fullLayout.width,
+                 plotWidth: size.w, plotHeight: size.h, traces: gd._fullData.map(t => t.type)}};
+    }})""")
+    assert len(figures) == n_figures
+    for fig in figures:
+        assert fig["marks"] > 0, fig
+        assert fig["plotWidth"] > 0 and fig["plotHeight"] > 0, fig  # room left for the plot itself
+        assert fig["width"] <= page.viewport_size["width"], fig  # no figure wider than the screen
+    maps = [f for f in figures if "choropleth" in f["traces"]]
+    assert len(maps) == 1 and maps[0]["marks"] >= 290  # every municipality on the map
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"the page is {overflow} px wider than the screen"
+    page.assert_clean()
+
+
+@pytest.mark.parametrize("page", [PHONE], indirect=True, ids=["phone"])
+def test_long_indicator_names_stay_readable_on_a_phone(page, voila):
+    """Long indicator titles become wrapped, shortened tick labels; the hover shows the full title."""
+    page.goto(voila.url("kommunprofil.ipynb"), timeout=TIMEOUT)
+    page.wait_for_selector(f"{PLOT} .barlayer .point", timeout=TIMEOUT)
+    bars = page.evaluate(f"""() => {{
+        const gd = Array.from(document.querySelectorAll('{PLOT}')).find(g => g._fullData.some(t => t.type === 'bar'));
+        const bar = gd._fullData.find(t => t.type === 'bar');
+        return {{labels: Array.from(bar.y), full: Array.from(bar.customdata).map(c => c[0]),
+                 plotWidth: gd._fullLayout._size.w, width: gd._fullLayout.width}};
+    }}""")
+    for shown, full in zip(bars["labels"], bars["full"]):
+        lines = shown.split("<br>")
+        assert len(lines) <= 3 and all(len(line) <= 26 for line in lines), shown
+        assert shown.replace("<br>", " ").rstrip("…").strip() in full or shown.endswith("…")
+    assert any(len(full) > 26 for full in bars["full"])  # the check above had long titles to wrap
+    assert bars["plotWidth"] >= 0.3 * bars["width"]  # the bars keep a third of the figure or more
+    page.hover(f"{PLOT} .barlayer .point", force=True)  # plotly's drag layer takes the mouse and hovers
+    page.wait_for_selector(".hoverlayer .hovertext", timeout=10_000)
+    hover = page.evaluate("() => document.querySelector('.hoverlayer .hovertext').textContent")
+    assert any(hover.startswith(full) for full in bars["full"]), hover
+    page.assert_clean()
