@@ -41,14 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="generate the synthetic demo panel (Demodata – syntetiska värden, inte officiell statistik)",
         description="Generate the synthetic demo indicator panel for all 290 municipalities under "
-        "<data dir>/demo. The values are synthetic, never official statistics. Nothing is done when "
-        "a current demo with the same seed already exists, unless --force is given. The library and the "
-        "dashboards use the default seed: a demo made with another seed is replaced by the default one "
-        "the next time they need it.",
+        "<data dir>/demo. The values are synthetic, never official statistics. The seed is recorded "
+        "and sticks: load_panel(), the dashboards and later runs of `natsam demo` keep the stored demo "
+        "whatever its seed, and regenerate it with the same seed when the catalog or the generator "
+        "changes. Nothing is done when a current demo (with the --seed given, if any) already exists, "
+        "unless --force is given.",
     )
-    demo_cmd.add_argument("--seed", type=int, default=demo.DEFAULT_SEED,
-                          help="random seed; the same seed gives the same values (default: %(default)s)")
-    demo_cmd.add_argument("--force", action="store_true", help="regenerate even when the demo is up to date")
+    demo_cmd.add_argument("--seed", type=int, default=None,
+                          help="random seed; the same seed gives the same values. It is recorded and "
+                          "used from then on (default: the stored demo's seed, else "
+                          f"{demo.DEFAULT_SEED})")
+    demo_cmd.add_argument("--force", action="store_true",
+                          help="regenerate even when the demo is up to date (with --seed, else the stored seed)")
     demo_cmd.set_defaults(run=_run_demo)
 
     serve_cmd = commands.add_parser(
@@ -131,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_demo(args: argparse.Namespace) -> int:
     folder = config.demo_dir()
     if args.force or not demo.demo_is_current(folder, args.seed):
-        entry = demo.write_demo(args.seed, folder)
+        entry = demo.write_demo(demo.demo_seed(folder, args.seed), folder)
         action = "Generated the demo panel"
     else:
         entry = store.read_manifest(folder)[demo.TABLE]

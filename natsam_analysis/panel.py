@@ -42,7 +42,8 @@ def load_panel(source: str = "auto") -> pd.DataFrame:
     ----------
     source
         ``"auto"`` (default): the fetched Kolada panel when the local store holds one, otherwise the
-        synthetic demo (generated on first use). ``"kolada"``: the fetched panel or a clear error.
+        synthetic demo (generated on first use; a stored demo is kept whatever its seed, see
+        :func:`natsam_analysis.sources.demo.ensure_demo`). ``"kolada"``: the fetched panel or a clear error.
         ``"demo"``: always the synthetic demo.
 
     Returns

@@ -24,6 +24,10 @@ and package versions give byte-identical files):
   about 5 % of values are missing (more often in small municipalities), and a few municipality series
   are outliers (shifted far towards one end of the range, still inside it).
 
+The seed is recorded in the manifest entry and sticks: :func:`ensure_demo` (used by ``load_panel()``
+and ``natsam serve``) keeps a stored demo whatever its seed and regenerates it, with the recorded seed,
+only when it is missing or the catalog or generator version changed. ``natsam demo --seed N`` sets it.
+
 Examples
 --------
 >>> panel = generate_demo_panel(seed=1)
@@ -42,6 +46,7 @@ import pandas as pd
 
 from natsam_analysis import config, store
 from natsam_analysis.catalog import load_catalog
+from natsam_analysis.errors import NatsamError
 from natsam_analysis.geography import municipalities
 from natsam_analysis.i18n import DEMO_NOTE
 
@@ -204,30 +209,97 @@ def demo_provenance(seed: int, years: tuple[int, ...], catalog: pd.DataFrame) ->
     }
 
 
-def write_demo(seed: int = DEFAULT_SEED, folder: Path | None = None) -> dict:
-    """Generate the demo panel and store it (atomically) as ``panel.parquet`` plus manifest entry.
+def _check_seed(seed: object) -> int:
+    """``seed`` as an int, or a clear error (numpy needs a non-negative integer)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise NatsamError(f"demo seed {seed!r} is not a non-negative integer; use e.g. seed={DEFAULT_SEED}.")
+    return int(seed)
 
-    Returns the manifest entry (with ``rows`` and ``sha256``).
+
+def write_demo(seed: int = DEFAULT_SEED, folder: Path | None = None) -> dict:
+    """Generate the demo panel with ``seed`` and store it (atomically) plus its manifest entry.
+
+    The seed is recorded in the manifest entry; :func:`ensure_demo` (and so ``load_panel()`` and the
+    dashboards) keeps a stored demo whatever its seed. Returns the manifest entry (with ``file``,
+    ``rows`` and ``sha256``).
+
+    Examples
+    --------
+    >>> write_demo(seed=7)["seed"]                          # doctest: +SKIP
+    7
     """
+    seed = _check_seed(seed)
     folder = Path(folder) if folder else config.demo_dir()
     catalog = load_catalog()
     panel = generate_demo_panel(seed=seed, catalog=catalog)
     return store.write_table(folder, TABLE, panel, demo_provenance(seed, DEMO_YEARS, catalog))
 
 
-def demo_is_current(folder: Path | None = None, seed: int = DEFAULT_SEED) -> bool:
-    """True when the stored demo was made by this generator version, seed and catalog."""
+def stored_seed(folder: Path | None = None) -> int | None:
+    """The seed recorded for the stored demo (even a stale one), or None when none is recorded.
+
+    Examples
+    --------
+    >>> stored_seed()                                       # doctest: +SKIP
+    20260101
+    """
+    folder = Path(folder) if folder else config.demo_dir()
+    seed = store.read_manifest(folder).get(TABLE, {}).get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        return None
+    return seed
+
+
+def demo_seed(folder: Path | None = None, seed: int | None = None) -> int:
+    """The seed a (re)generated demo gets: ``seed`` when given, else the stored demo's, else the default.
+
+    Examples
+    --------
+    >>> demo_seed(seed=7), demo_seed()                      # doctest: +SKIP
+    (7, 20260101)
+    """
+    if seed is not None:
+        return _check_seed(seed)
+    recorded = stored_seed(folder)
+    return DEFAULT_SEED if recorded is None else recorded
+
+
+def demo_is_current(folder: Path | None = None, seed: int | None = None) -> bool:
+    """True when the stored demo was made by this generator version and catalog (and with ``seed``).
+
+    ``seed=None`` accepts a demo made with any seed; an explicit ``seed`` also requires that seed.
+
+    Examples
+    --------
+    >>> demo_is_current(), demo_is_current(seed=7)          # doctest: +SKIP
+    (True, False)
+    """
     folder = Path(folder) if folder else config.demo_dir()
     if not store.has_table(folder, TABLE):
         return False
     entry = store.read_manifest(folder)[TABLE]
-    return (entry.get("generator_version") == GENERATOR_VERSION and entry.get("seed") == seed
+    return (entry.get("generator_version") == GENERATOR_VERSION
+            and (seed is None or entry.get("seed") == seed)
             and entry.get("catalog_sha256") == catalog_sha256(load_catalog()))
 
 
-def ensure_demo(folder: Path | None = None, seed: int = DEFAULT_SEED) -> Path:
-    """Make sure a current demo panel is stored (generating it on first use); return its folder."""
+def ensure_demo(folder: Path | None = None, seed: int | None = None) -> Path:
+    """Make sure a current demo panel is stored (generating it when needed); return its folder.
+
+    With ``seed=None`` (what ``load_panel()`` and ``natsam serve`` use) a stored demo made by this
+    generator version and catalog is kept whatever its seed, so ``natsam demo --seed N`` sticks. A
+    missing or stale demo is regenerated with the seed recorded for it, else :data:`DEFAULT_SEED`.
+    With an explicit ``seed``, a demo made with another seed is regenerated with ``seed``.
+
+    Examples
+    --------
+    >>> folder = ensure_demo()                              # doctest: +SKIP
+    >>> store.read_manifest(folder)["panel"]["seed"]        # doctest: +SKIP
+    20260101
+    """
     folder = Path(folder) if folder else config.demo_dir()
+    if seed is not None:
+        seed = _check_seed(seed)
     if not demo_is_current(folder, seed):
-        write_demo(seed, folder)
+        write_demo(demo_seed(folder, seed), folder)
     return folder

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,7 +16,11 @@ import pytest
 
 from natsam_analysis import config, store
 from natsam_analysis.catalog import load_catalog
+from natsam_analysis.cli import main
+from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import DEMO_NOTE
+from natsam_analysis.panel import load_panel
+from natsam_analysis.serve import prepare_data
 from natsam_analysis.sources import demo
 from natsam_analysis.tables import validate_panel
 
@@ -54,10 +61,10 @@ def test_same_seed_gives_byte_identical_files(demo_store, data_dir, tmp_path):
     folder_a, entry_a = demo_store
     folder_b = tmp_path / "demo-b"
     entry_b = demo.write_demo(seed=demo.DEFAULT_SEED, folder=folder_b)
-    sha_a = store.sha256_file(folder_a / "panel.parquet")
-    sha_b = store.sha256_file(folder_b / "panel.parquet")
+    sha_a = store.sha256_file(store.table_path(folder_a, "panel"))
+    sha_b = store.sha256_file(store.table_path(folder_b, "panel"))
     assert sha_a == sha_b
-    assert (folder_a / "panel.parquet").read_bytes() == (folder_b / "panel.parquet").read_bytes()
+    assert store.table_path(folder_a, "panel").read_bytes() == store.table_path(folder_b, "panel").read_bytes()
     assert entry_a["sha256"] == entry_b["sha256"] == sha_a
     manifest_b = store.read_manifest(folder_b)["panel"]
     assert manifest_b["sha256"] == sha_b
@@ -68,7 +75,8 @@ def test_different_seed_gives_a_different_file(demo_store, data_dir, tmp_path):
     folder_a, entry_a = demo_store
     entry_c = demo.write_demo(seed=demo.DEFAULT_SEED + 1, folder=tmp_path / "demo-c")
     assert entry_c["sha256"] != entry_a["sha256"]
-    assert store.sha256_file(tmp_path / "demo-c" / "panel.parquet") != store.sha256_file(folder_a / "panel.parquet")
+    assert (store.sha256_file(store.table_path(tmp_path / "demo-c", "panel"))
+            != store.sha256_file(store.table_path(folder_a, "panel")))
     assert entry_c["seed"] == demo.DEFAULT_SEED + 1
     a = store.read_table(folder_a, "panel")
     c = store.read_table(tmp_path / "demo-c", "panel")
@@ -94,8 +102,8 @@ def test_manifest_entry(demo_store, demo_panel, cat):
     assert entry["seed"] == demo.DEFAULT_SEED
     assert entry["years"] == [2015, 2025]
     assert entry["rows"] == len(demo_panel)
-    assert entry["file"] == "panel.parquet"
-    assert entry["sha256"] == store.sha256_file(folder / "panel.parquet")
+    assert entry["file"] == f"panel.{entry['sha256'][:12]}.parquet"
+    assert entry["sha256"] == store.sha256_file(folder / entry["file"])
     assert entry["catalog_sha256"] == demo.catalog_sha256(cat)
     created = datetime.fromisoformat(entry["created"])
     assert created.tzinfo is not None and created.year >= 2025
@@ -288,7 +296,7 @@ def test_platform_cities_are_large(demo_panel):
 def test_ensure_demo_generates_once_then_is_a_no_op(data_dir):
     folder = demo.ensure_demo()
     assert folder == config.demo_dir() == data_dir / "demo"
-    parquet = folder / "panel.parquet"
+    parquet = store.table_path(folder, "panel")
     assert parquet.exists() and demo.demo_is_current(folder)
     before = (parquet.stat().st_mtime_ns, parquet.read_bytes(), (folder / "manifest.json").read_bytes())
     assert demo.ensure_demo() == folder
@@ -297,15 +305,14 @@ def test_ensure_demo_generates_once_then_is_a_no_op(data_dir):
     assert not list(folder.glob(".*.tmp"))
 
 
-@pytest.mark.parametrize(("field", "stale"), [("seed", 12345), ("generator_version", "0"),
-                                               ("catalog_sha256", "0" * 64)])
+@pytest.mark.parametrize(("field", "stale"), [("generator_version", "0"), ("catalog_sha256", "0" * 64)])
 def test_ensure_demo_regenerates_a_stale_demo(demo_store, data_dir, field, stale):
     folder = data_dir / "demo"
     shutil.copytree(demo_store[0], folder)
     manifest = store.read_manifest(folder)
     manifest["panel"][field] = stale
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    parquet = folder / "panel.parquet"
+    parquet = store.table_path(folder, "panel")
     os.utime(parquet, ns=(1_000_000_000, 1_000_000_000))  # an old file
     assert not demo.demo_is_current(folder)
     assert demo.ensure_demo() == folder
@@ -328,6 +335,118 @@ def test_ensure_demo_with_another_seed(demo_store, data_dir):
 def test_ensure_demo_regenerates_a_missing_file(demo_store, data_dir):
     folder = data_dir / "demo"
     shutil.copytree(demo_store[0], folder)
-    (folder / "panel.parquet").unlink()
+    store.table_path(folder, "panel").unlink()
     demo.ensure_demo()
-    assert store.sha256_file(folder / "panel.parquet") == demo_store[1]["sha256"]
+    assert store.sha256_file(store.table_path(folder, "panel")) == demo_store[1]["sha256"]
+
+
+# -------------------------------------------------------------------------------------------------
+# the seed sticks: `natsam demo --seed N`, then load_panel(), serve and later runs keep it
+
+OLD_NS = 1_000_000_000  # an old mtime, so that any rewrite of the file shows
+
+
+@pytest.fixture(scope="module")
+def seed7_store(tmp_path_factory, geography_cache, data_dir_context) -> tuple[Path, dict, str]:
+    """Read-only: a demo folder made by ``natsam demo --seed 7`` (through ``cli.main``), its entry, its output."""
+    root = tmp_path_factory.mktemp("seed7-data")
+    shutil.copytree(geography_cache, root / "cache" / "geography")
+    out = io.StringIO()
+    with data_dir_context(root), contextlib.redirect_stdout(out):
+        assert main(["demo", "--seed", "7"]) == 0
+        folder = config.demo_dir()
+    return folder, store.read_manifest(folder)["panel"], out.getvalue()
+
+
+@pytest.fixture
+def seed7_demo(seed7_store, data_dir) -> Path:
+    """``data_dir`` with the seed-7 demo copied in, its file stamped old."""
+    folder = data_dir / "demo"
+    shutil.copytree(seed7_store[0], folder)
+    os.utime(folder / seed7_store[1]["file"], ns=(OLD_NS, OLD_NS))
+    return folder
+
+
+def _stored(folder: Path) -> tuple[dict, str, int]:
+    """The demo's manifest entry, its file's sha256 and mtime."""
+    entry = store.read_manifest(folder)["panel"]
+    path = folder / entry["file"]
+    return entry, store.sha256_file(path), path.stat().st_mtime_ns
+
+
+def test_cli_demo_seed_is_recorded_and_printed(seed7_store, demo_store):
+    folder, entry, out = seed7_store
+    assert entry["seed"] == 7
+    assert "Generated the demo panel" in out and "seed:   7\n" in out
+    assert entry["sha256"] == store.sha256_file(folder / entry["file"]) != demo_store[1]["sha256"]
+
+
+def test_load_panel_keeps_the_seed_of_natsam_demo(seed7_store, seed7_demo):
+    panel = load_panel()
+    prov = panel.attrs["provenance"]
+    assert prov["source"] == "demo" and prov["seed"] == 7
+    assert prov["sha256"] == seed7_store[1]["sha256"]
+    assert load_panel(source="demo").attrs["provenance"]["seed"] == 7
+    entry, sha, mtime = _stored(seed7_demo)
+    assert sha == seed7_store[1]["sha256"] and mtime == OLD_NS, "the demo was not regenerated"
+    assert entry == seed7_store[1]
+    assert demo.demo_is_current(seed7_demo) and not demo.demo_is_current(seed7_demo, seed=demo.DEFAULT_SEED)
+    assert demo.stored_seed(seed7_demo) == 7 and demo.demo_seed(seed7_demo) == 7
+
+
+def test_serve_prepare_data_keeps_the_seed(seed7_store, seed7_demo):
+    assert prepare_data() == "demo"
+    entry, sha, mtime = _stored(seed7_demo)
+    assert entry["seed"] == 7 and sha == seed7_store[1]["sha256"] and mtime == OLD_NS
+
+
+def test_natsam_demo_without_seed_keeps_the_stored_one(seed7_store, seed7_demo, capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "The demo panel is up to date" in out and "seed:   7\n" in out
+    assert _stored(seed7_demo)[1:] == (seed7_store[1]["sha256"], OLD_NS)
+
+    assert main(["demo", "--force"]) == 0, "--force regenerates with the stored seed"
+    out = capsys.readouterr().out
+    entry, sha, mtime = _stored(seed7_demo)
+    assert "Generated the demo panel" in out and "seed:   7\n" in out
+    assert entry["seed"] == 7 and mtime != OLD_NS and sha == seed7_store[1]["sha256"]
+
+
+@pytest.mark.parametrize("change", ["generator_version", "catalog_sha256"])
+def test_a_stale_demo_is_regenerated_with_its_seed(seed7_store, seed7_demo, demo_store, monkeypatch, change):
+    if change == "generator_version":
+        monkeypatch.setattr(demo, "GENERATOR_VERSION", "2-test")
+    else:
+        real = demo.catalog_sha256
+        monkeypatch.setattr(demo, "catalog_sha256", lambda catalog: "changed-" + real(catalog))
+    assert not demo.demo_is_current(seed7_demo)
+    prov = load_panel().attrs["provenance"]
+    entry, sha, mtime = _stored(seed7_demo)
+    assert mtime != OLD_NS, "the stale demo was regenerated"
+    assert entry["seed"] == prov["seed"] == 7, "the user's seed survives the change"
+    assert sha == prov["sha256"] == seed7_store[1]["sha256"] != demo_store[1]["sha256"]
+    assert entry["generator_version"] == demo.GENERATOR_VERSION
+    assert entry["catalog_sha256"] == demo.catalog_sha256(load_catalog())
+    assert demo.demo_is_current(seed7_demo)
+
+
+def test_an_explicit_other_seed_regenerates_and_then_sticks(seed7_demo, demo_store, capsys):
+    assert main(["demo", "--seed", str(demo.DEFAULT_SEED)]) == 0
+    out = capsys.readouterr().out
+    assert "Generated the demo panel" in out and f"seed:   {demo.DEFAULT_SEED}\n" in out
+    entry, sha, mtime = _stored(seed7_demo)
+    assert entry["seed"] == demo.DEFAULT_SEED and mtime != OLD_NS and sha == demo_store[1]["sha256"]
+    assert load_panel().attrs["provenance"]["seed"] == demo.DEFAULT_SEED
+    assert _stored(seed7_demo)[1:] == (sha, mtime)
+
+
+def test_demo_seed_without_a_stored_demo_and_bad_seeds(data_dir, capsys):
+    assert demo.stored_seed() is None and demo.demo_seed() == demo.DEFAULT_SEED
+    assert demo.demo_seed(seed=7) == 7
+    for bad in (-1, 1.5, "7", True):
+        with pytest.raises(NatsamError, match="not a non-negative integer"):
+            demo.ensure_demo(seed=bad)
+    assert main(["demo", "--seed", "-3"]) == 2
+    assert "not a non-negative integer" in capsys.readouterr().err
+    assert not (data_dir / "demo").exists(), "nothing was written"
