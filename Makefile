@@ -5,16 +5,28 @@
 #   make test         unit tests, notebooks and dashboards (executed with nbval), browser tests
 #   make lab          JupyterLab on the research notebooks
 #   make demo         generate the synthetic demo data
+#   make lock         regenerate requirements.lock from pyproject.toml (after changing a range there)
+#   make test-latest  the test suite in .venv-latest on the newest versions pyproject.toml allows
 #   make clean        remove build and test caches and data/demo (the generated demo)
 #
-# The first target run creates .venv with python3 -m venv and installs the package with its test
-# extras from pyproject.toml (the single source of dependencies). The install is redone only when
-# pyproject.toml changes. Use another interpreter with: make PYTHON=/path/to/python3.11
+# The first target run creates .venv with python3 -m venv and installs exactly the versions pinned
+# in requirements.lock, then the package itself (without resolving anything). pyproject.toml holds
+# the allowed ranges; requirements.lock, made from them by uv's resolver (make lock), what is
+# installed and tested. The install is redone when either file changes.
+# Use another interpreter with: make PYTHON=/path/to/python3.11
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.natsam-installed
+LOCK := requirements.lock
+# The resolver that writes the lock, pinned so that the same ranges give the same lock; it lives in
+# its own environment, so .venv holds only what the lock pins.
+UV_VERSION := 0.13.9
+TOOLS := .venv-tools
+LATEST := .venv-latest
+# JupyterLab refuses to start as root (as in a container) unless told that it is meant.
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Fails with a clear message unless $(1) runs and is Python >= 3.11.
 define require_python
@@ -25,7 +37,7 @@ define require_python
 endef
 
 .DEFAULT_GOAL := dashboards
-.PHONY: dashboards test lab demo clean
+.PHONY: dashboards test lab demo lock test-latest clean
 
 dashboards: $(STAMP)
 	$(BIN)/natsam serve
@@ -34,7 +46,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ROOT)
 
 demo: $(STAMP)
 	$(BIN)/natsam demo
@@ -43,12 +55,26 @@ $(BIN)/python:
 	$(call require_python,$(PYTHON))
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 	$(call require_python,$(BIN)/python)
-	$(BIN)/python -m pip install -e '.[test]'
+	$(BIN)/python -m pip install --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
+lock:
+	$(call require_python,$(PYTHON))
+	test -x $(TOOLS)/bin/uv || { $(PYTHON) -m venv $(TOOLS) && $(TOOLS)/bin/python -m pip install 'uv==$(UV_VERSION)'; }
+	$(TOOLS)/bin/uv pip compile pyproject.toml --extra test --universal --fork-strategy fewest --python-version 3.11 \
+	  --custom-compile-command 'make lock' --output-file $(LOCK)
+
+test-latest:
+	$(call require_python,$(PYTHON))
+	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --upgrade --upgrade-strategy eager -e '.[test]'
+	NATSAM_LATEST=1 $(LATEST)/bin/python -m pytest --nbval-lax
+
 clean:
-	rm -rf build dist *.egg-info .pytest_cache .hypothesis data/demo
+	rm -rf build dist *.egg-info .pytest_cache .hypothesis data/demo $(TOOLS) $(LATEST)
 	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -print0 \
 	  | xargs -0 rm -rf

@@ -5,17 +5,21 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import json
+import os
 import re
 import tomllib
-from importlib.metadata import entry_points
+from importlib.metadata import distributions, entry_points
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 from natsam_analysis import config, serve
 
 ROOT = config.PROJECT_ROOT
+LOCK = ROOT / "requirements.lock"
 
 
 @pytest.fixture(scope="module")
@@ -41,14 +45,60 @@ def test_environment_names_and_channels(environment: dict) -> None:
     assert environment["channels"] == ["conda-forge"]
 
 
-def test_environment_installs_the_package_with_every_extra(environment: dict, pyproject: dict) -> None:
+def test_environment_installs_the_lock_and_the_package_with_every_extra(environment: dict, pyproject: dict) -> None:
     conda, pip = _conda_and_pip(environment)
     assert "pip" in conda
-    assert len(pip) == 1, f"pip installs only the package itself (dependencies come from pyproject.toml): {pip}"
-    match = re.fullmatch(r"-e\s+\.(?:\[([^\]]*)\])?", pip[0].strip())
-    assert match, f"expected an editable install of the project ('-e .[...]'), got {pip[0]!r}"
+    assert len(pip) == 2, f"pip installs the lock file and the package itself, nothing else: {pip}"
+    assert pip[0].split() == ["-r", LOCK.name], "conda users get exactly the locked versions too"
+    match = re.fullmatch(r"-e\s+\.(?:\[([^\]]*)\])?", pip[1].strip())
+    assert match, f"expected an editable install of the project ('-e .[...]'), got {pip[1]!r}"
     extras = {e.strip() for e in (match.group(1) or "").split(",") if e.strip()}
     assert extras == set(pyproject["project"]["optional-dependencies"])
+
+
+def _locked() -> dict[str, Requirement]:
+    """The lock's pins that apply to this interpreter and platform, by normalised name."""
+    pins = {}
+    for number, line in enumerate(LOCK.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        req = Requirement(line)
+        assert len(req.specifier) == 1 and next(iter(req.specifier)).operator == "==", \
+            f"{LOCK.name}, line {number}: {line!r} is not an exact pin"
+        if req.marker is None or req.marker.evaluate():
+            assert canonicalize_name(req.name) not in pins, f"{LOCK.name}, line {number}: {req.name} pinned twice"
+            pins[canonicalize_name(req.name)] = req
+    return pins
+
+
+def test_lock_pins_every_dependency_within_its_range(pyproject: dict) -> None:
+    """requirements.lock is made from pyproject.toml: every range there has a pin in the lock that it allows."""
+    locked = _locked()
+    wanted = list(pyproject["project"]["dependencies"])
+    for extra in pyproject["project"]["optional-dependencies"].values():
+        wanted += extra
+    for text in wanted:
+        req = Requirement(text)
+        name = canonicalize_name(req.name)
+        assert name in locked, f"{req.name} is in pyproject.toml but not in {LOCK.name}: run make lock"
+        version = next(iter(locked[name].specifier)).version
+        assert req.specifier.contains(version, prereleases=True), \
+            f"{LOCK.name} pins {req.name}=={version}, outside pyproject.toml's {req.specifier}: run make lock"
+
+
+@pytest.mark.skipif(os.environ.get("NATSAM_LATEST") == "1", reason="make test-latest runs on the newest versions, not the lock")
+def test_environment_is_exactly_the_lock() -> None:
+    """What is installed is what the lock pins: no other version, no package the lock does not know."""
+    locked = _locked()
+    installed = {canonicalize_name(d.metadata["Name"]): d.version for d in distributions()}
+    tooling = {"pip", "setuptools", "wheel", "natsam-analysis"}
+    wrong = {n: (installed.get(n), next(iter(r.specifier)).version) for n, r in locked.items()
+             if installed.get(n) != next(iter(r.specifier)).version}
+    extra = sorted(set(installed) - set(locked) - tooling)
+    hint = "the environment differs from requirements.lock: remove .venv and run make test again"
+    assert wrong == {}, f"{hint} (installed, locked): {wrong}"
+    assert extra == [], f"{hint}; not in the lock: {extra}"
 
 
 def test_environment_adds_no_dependency_of_its_own(environment: dict) -> None:
