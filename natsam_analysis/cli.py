@@ -7,7 +7,7 @@ and exit with status 2.
 Examples
 --------
 >>> main(["demo"])                       # doctest: +SKIP
-Generated the demo panel: .../data/demo/panel.parquet
+Generated the demo panel: .../data/demo/panel.3f2a9c0d1e4b.parquet
 ...
 >>> main(["serve", "--port", "8867"])    # doctest: +SKIP
 """
@@ -15,6 +15,8 @@ Generated the demo panel: .../data/demo/panel.parquet
 from __future__ import annotations
 
 import argparse
+import contextlib
+import shlex
 import sys
 from pathlib import Path
 
@@ -98,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch leaves the store as it was and the same command continues where it stopped. Running a "
         "finished fetch again only checks Kolada for values changed since (from_date) and writes nothing "
         "when there are none. With NATSAM_OFFLINE=1 (or without network) nothing is fetched. The Kolada "
-        "base URL is NATSAM_KOLADA_URL (default https://api.kolada.se/v3). Källa: Kolada.",
+        "base URL is NATSAM_KOLADA_URL (default https://api.kolada.se/v3). Källa: Kolada. One fetch writes "
+        "to a store at a time: a second one waits for the first (or, with --no-wait, stops naming it), and "
+        "the tables a fetch writes are committed together.",
     )
     fetch_cmd.add_argument("--catalog", action="store_true",
                            help="every indicator of the catalog, all municipalities, 2010 to the latest year")
@@ -117,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="with --scb: the selection, e.g. Region=0180,1480 Tid=2020-2024")
     fetch_cmd.add_argument("--rate", type=float, default=5.0, help="Kolada requests per second at most (default: 5)")
     fetch_cmd.add_argument("--no-progress", action="store_true", help="no progress bar")
+    fetch_cmd.add_argument("--no-wait", action="store_true",
+                           help="when another fetch is writing to the store, stop (status 2, naming its process "
+                           "id and start time) instead of waiting for it")
     fetch_cmd.set_defaults(run=_run_fetch)
 
     kpi_cmd = commands.add_parser("kpi", help="search Kolada's KPI catalogue")
@@ -163,11 +170,6 @@ def _run_index_build(args: argparse.Namespace) -> int:
 
 
 def _run_fetch(args: argparse.Namespace) -> int:
-    import warnings
-
-    from natsam_analysis.sources import sync
-    from natsam_analysis.sources.kolada import EmptyResultWarning, KoladaClient
-
     if (args.municipality or args.years) and not args.kpi:
         raise NatsamError("natsam fetch: --municipality and --years go with --kpi IDS.")
     if args.select and not args.scb:
@@ -175,6 +177,44 @@ def _run_fetch(args: argparse.Namespace) -> int:
     if not (args.catalog or args.kpi or args.kpi_catalogue or args.groups or args.scb):
         raise NatsamError("natsam fetch: say what to fetch: --catalog, --kpi IDS, --kpi-catalogue, --groups "
                           "or --scb TABLE (see natsam fetch --help).")
+    with contextlib.ExitStack() as locks:
+        _lock_fetch_stores(args, locks)
+        return _fetch_into_stores(args)
+
+
+def _lock_fetch_stores(args: argparse.Namespace, locks: contextlib.ExitStack) -> None:
+    """Hold the writer lock of every store the fetch writes to for the whole command (waiting unless --no-wait)."""
+    from natsam_analysis.panel import kolada_store
+    from natsam_analysis.sources import scb
+
+    if config.offline():
+        return  # nothing is written
+    command = _fetch_command(args)
+    folders = [kolada_store()] if args.catalog or args.kpi or args.kpi_catalogue or args.groups else []
+    folders += [scb.store_folder()] if args.scb else []
+    for folder in folders:
+        locks.enter_context(store.writer_lock(folder, wait=not args.no_wait, command=command))
+
+
+def _fetch_command(args: argparse.Namespace) -> str:
+    """The fetch as a command line, for the store's lock note (what a waiting fetch names)."""
+    words = ["natsam", "fetch"]
+    for flag, value in (("--catalog", args.catalog), ("--kpi-catalogue", args.kpi_catalogue),
+                        ("--groups", args.groups), ("--full", args.full)):
+        words += [flag] if value else []
+    for flag, value in (("--kpi", args.kpi), ("--municipality", args.municipality), ("--years", args.years),
+                        ("--since", args.since), ("--scb", args.scb)):
+        words += [flag, value] if value else []
+    words += ["--select", *args.select] if args.select else []
+    return shlex.join(words)
+
+
+def _fetch_into_stores(args: argparse.Namespace) -> int:
+    import warnings
+
+    from natsam_analysis.sources import sync
+    from natsam_analysis.sources.kolada import EmptyResultWarning, KoladaClient
+
     progress = not args.no_progress
     summaries: list[sync.FetchSummary] = []
     with warnings.catch_warnings(record=True) as caught:

@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 from refdata import reference_dir, reference_path
 
-from natsam_analysis import geography
+from natsam_analysis import geography, store
 
 # --------------------------------------------------------------------------------------------------
 # reference data
@@ -82,7 +82,7 @@ def geography_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
         geography.municipalities()
         geography.municipality_geojson()
     folder = root / "cache" / "geography"
-    assert (folder / "municipalities.parquet").exists() and (folder / "kommuner.geojson").exists()
+    assert store.has_table(folder, "municipalities") and (folder / "kommuner.geojson").exists()
     return folder
 
 

@@ -1087,11 +1087,16 @@ def fetch_to_store(
     progress: bool = True,
     client: ApiClient | None = None,
     codelists: Mapping[str, str] | None = None,
+    wait: bool | float = True,
 ) -> dict[str, Any]:
     """Fetch a table (see :func:`fetch_table`) into the local store and return its manifest entry.
 
-    The table is stored as ``<data dir>/cache/scb/<table id>.parquet`` with its provenance in the
-    folder's manifest, atomically: a failed fetch leaves what was stored before untouched.
+    The table is stored in ``<data dir>/cache/scb`` (file ``<table id>.<hash>.parquet``, named by the
+    manifest entry's ``file``) with its provenance in the folder's manifest, atomically: a failed fetch
+    leaves what was stored before untouched. The fetch holds the folder's writer lock
+    (:func:`natsam_analysis.store.writer_lock`): while another fetch writes to it, this one waits
+    (``wait=True``, the default), stops at once with :class:`~natsam_analysis.store.StoreBusyError`
+    (``wait=False``) or waits at most ``wait`` seconds.
 
     With ``NATSAM_OFFLINE=1``, or when SCB cannot be reached and the table is stored, nothing is
     fetched: the stored entry is returned with ``"offline": True`` and a ``"message"`` saying so.
@@ -1112,20 +1117,21 @@ def fetch_to_store(
     folder = store_folder()
     if offline():
         return _stored_entry(table_id, selection, wanted, codelists, "NATSAM_OFFLINE is set")
-    try:
-        frame = fetch_table(table_id, wanted or None, client=client, progress=progress, codelists=codelists)
-    except SourceError as exc:
-        if exc.unreachable and store.has_table(folder, table_id):
-            return _stored_entry(table_id, selection, wanted, codelists, f"SCB could not be reached ({exc})")
-        raise
-    return store.write_table(folder, table_id, frame, frame.attrs["provenance"])
+    with store.writer_lock(folder, wait=wait):
+        try:
+            frame = fetch_table(table_id, wanted or None, client=client, progress=progress, codelists=codelists)
+        except SourceError as exc:
+            if exc.unreachable and store.has_table(folder, table_id):
+                return _stored_entry(table_id, selection, wanted, codelists, f"SCB could not be reached ({exc})")
+            raise
+        return store.write_table(folder, table_id, frame, frame.attrs["provenance"])
 
 
 def _stored_entry(table_id: str, selection: Any, wanted: dict[str, list[str]],
                   codelists: Mapping[str, str] | None, reason: str) -> dict[str, Any]:
     """The stored table's manifest entry with ``"offline": True`` and a message, when nothing is fetched."""
     folder = store_folder()
-    path = folder / f"{table_id}.parquet"
+    path = store.table_path(folder, table_id) if store.has_table(folder, table_id) else folder
     if not store.has_table(folder, table_id):
         raise DataNotAvailableError(
             f"{path}: {reason} and SCB table {table_id} is not in the local store. Unset "

@@ -19,8 +19,16 @@ table                    what
 How a data fetch (:func:`fetch_data`, :func:`fetch_catalog`) behaves
 ------------------------------------------------------------------
 * **Atomic.** Nothing in the store changes until every request of the fetch has succeeded; then
-  each table is replaced atomically (:func:`natsam_analysis.store.write_table`). A failed or
-  interrupted fetch leaves the store exactly as it was.
+  the tables the fetch writes (panel, group values, municipalities; with :func:`fetch_catalog` also
+  the KPI catalogue; with :func:`fetch_groups` municipalities and groups) are committed together, in
+  one :func:`natsam_analysis.store.commit`: a new file per table, then one atomic swap of the
+  manifest. A failed, interrupted or killed fetch leaves the previous consistent set of tables.
+* **One writer at a time.** Every fetch holds the store's writer lock
+  (:func:`natsam_analysis.store.writer_lock`) from reading what is stored to committing the merge,
+  so overlapping fetches take turns and none loses the other's rows. A second fetch waits, saying
+  which process it waits for (``wait=True``, the default); ``wait=False`` (``natsam fetch --no-wait``)
+  stops at once with :class:`~natsam_analysis.store.StoreBusyError` naming the process id and start
+  time of the running fetch. A lock left by a process that no longer runs is taken over with a note.
 * **Resumable.** The fetch is split into chunks (:func:`natsam_analysis.sources.kolada.plan_chunks`);
   each completed chunk is kept in a work area, ``<store>/work/<query key>/``, with its own manifest
   and the plan (``plan.json``: the resolved query, ``from_date``, the chunk paths). Running the same
@@ -204,7 +212,7 @@ def skr_groups(folder: Path | None = None) -> pd.DataFrame | None:
     skr = groups[groups["group_id"].isin(SKR_GROUP_IDS)]
     twice = skr["member_id"][skr["member_id"].duplicated()]
     if not twice.empty:
-        raise NatsamError(f"{folder / (GROUPS_TABLE + '.parquet')}: municipalities {sorted(set(twice))} are in more "
+        raise NatsamError(f"{store.table_path(folder, GROUPS_TABLE)}: municipalities {sorted(set(twice))} are in more "
                           "than one of SKR's groups; fetch the groups again with `natsam fetch --groups`.")
     name = skr["group_title"].str.replace(r"\s*\(ovägt medel\)\s*$", "", regex=True)
     return pd.DataFrame({"municipality_id": skr["member_id"].astype(str).to_numpy(),
@@ -247,12 +255,19 @@ def provenance_table(root: Path | None = None) -> pd.DataFrame:
 # metadata fetches
 
 
-def _write_if_changed(folder: Path, name: str, frame: pd.DataFrame, provenance: dict[str, Any]) -> tuple[bool, int]:
-    """Write ``frame`` unless the stored table holds the same data; return (written, changed rows)."""
+def _changed_rows(folder: Path, name: str, frame: pd.DataFrame) -> int | None:
+    """Rows in which ``frame`` differs from the stored table; ``None`` when it holds the same data."""
     old = _read(folder, name)
     if old is not None and _same(old, frame):
+        return None
+    return len(frame) if old is None else int(len(pd.concat([old, frame]).drop_duplicates(keep=False)))
+
+
+def _write_if_changed(folder: Path, name: str, frame: pd.DataFrame, provenance: dict[str, Any]) -> tuple[bool, int]:
+    """Write ``frame`` unless the stored table holds the same data; return (written, changed rows)."""
+    changed = _changed_rows(folder, name, frame)
+    if changed is None:
         return False, 0
-    changed = len(frame) if old is None else int(len(pd.concat([old, frame]).drop_duplicates(keep=False)))
     store.write_table(folder, name, frame, provenance)
     return True, changed
 
@@ -286,10 +301,16 @@ def _since(client: KoladaClient, start: tuple[int, float]) -> dict[str, Any]:
     return {"requests": client.api.requests_made - start[0], "wait_seconds": client.api.wait_seconds - start[1]}
 
 
-def fetch_kpi_catalogue(*, client: KoladaClient | None = None, folder: Path | None = None) -> FetchSummary:
+def fetch_kpi_catalogue(*, client: KoladaClient | None = None, folder: Path | None = None,
+                        wait: bool | float = True) -> FetchSummary:
     """Fetch Kolada's whole KPI catalogue (``/kpi``, every page) into the store's ``kpis`` table.
 
-    Nothing is written when the catalogue is unchanged.
+    Nothing is written when the catalogue is unchanged. ``wait``: see :func:`fetch_data`.
+
+    Examples
+    --------
+    >>> fetch_kpi_catalogue().rows              # doctest: +SKIP
+    6099
     """
     folder = Path(folder) if folder else kolada_store()
     if config.offline():
@@ -297,48 +318,62 @@ def fetch_kpi_catalogue(*, client: KoladaClient | None = None, folder: Path | No
     client = _client(client)
     start = len(client.urls)
     used = _usage(client)
-    try:
-        frame = kpi_frame(client.kpis())
-    except SourceError as exc:
-        if _unreachable(exc, client):
-            return _offline_summary("KPI catalogue", folder, f"Kolada could not be reached ({exc})")
-        raise
-    fetched_at = _now()
-    written, changed = _write_if_changed(folder, KPI_TABLE, frame,
-                                         _meta_provenance(client, {"entity": "kpi"}, client.urls[start:], fetched_at))
+    with store.writer_lock(folder, wait=wait):
+        try:
+            frame = kpi_frame(client.kpis())
+        except SourceError as exc:
+            if _unreachable(exc, client):
+                return _offline_summary("KPI catalogue", folder, f"Kolada could not be reached ({exc})")
+            raise
+        fetched_at = _now()
+        provenance = _meta_provenance(client, {"entity": "kpi"}, client.urls[start:], fetched_at)
+        written, changed = _write_if_changed(folder, KPI_TABLE, frame, provenance)
     return FetchSummary("KPI catalogue", "fetched" if written else "up to date", rows=len(frame),
                         stored_rows=len(frame), changed_rows=changed, **_since(client, used),
                         fetched_at=fetched_at, store=str(folder))
 
 
-def fetch_groups(*, client: KoladaClient | None = None, folder: Path | None = None) -> FetchSummary:
+def fetch_groups(*, client: KoladaClient | None = None, folder: Path | None = None,
+                 wait: bool | float = True) -> FetchSummary:
     """Fetch municipalities and municipality groups (SKR's classification included) into the store.
 
-    Writes ``municipalities`` and ``municipality_groups`` (one row per member), after both were
-    fetched completely; tables that did not change are not rewritten.
+    Writes ``municipalities`` and ``municipality_groups`` (one row per member) in one commit, after
+    both were fetched completely; tables that did not change are not rewritten. ``wait``: see
+    :func:`fetch_data`.
+
+    Examples
+    --------
+    >>> fetch_groups().message                  # doctest: +SKIP
+    "SKR's classification covers 290 municipalities"
     """
     folder = Path(folder) if folder else kolada_store()
     if config.offline():
         return _offline_summary("municipality groups", folder, "NATSAM_OFFLINE is set")
     client = _client(client)
     used = _usage(client)
-    try:
-        start = len(client.urls)
-        units = municipality_frame(client.municipalities())
-        mid = len(client.urls)
-        groups = group_members_frame(client.municipality_groups())
-    except SourceError as exc:
-        if _unreachable(exc, client):
-            return _offline_summary("municipality groups", folder, f"Kolada could not be reached ({exc})")
-        raise
-    fetched_at = _now()
-    changed = 0
-    written = False
-    for name, frame, query, urls in ((MUNICIPALITY_TABLE, units, {"entity": "municipality"}, client.urls[start:mid]),
-                                     (GROUPS_TABLE, groups, {"entity": "municipality_groups"}, client.urls[mid:])):
-        did, n = _write_if_changed(folder, name, frame, _meta_provenance(client, query, urls, fetched_at))
-        written |= did
-        changed += n
+    with store.writer_lock(folder, wait=wait):
+        try:
+            start = len(client.urls)
+            units = municipality_frame(client.municipalities())
+            mid = len(client.urls)
+            groups = group_members_frame(client.municipality_groups())
+        except SourceError as exc:
+            if _unreachable(exc, client):
+                return _offline_summary("municipality groups", folder, f"Kolada could not be reached ({exc})")
+            raise
+        fetched_at = _now()
+        changed = 0
+        writes: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
+        for name, frame, query, urls in ((MUNICIPALITY_TABLE, units, {"entity": "municipality"},
+                                          client.urls[start:mid]),
+                                         (GROUPS_TABLE, groups, {"entity": "municipality_groups"}, client.urls[mid:])):
+            n = _changed_rows(folder, name, frame)
+            if n is not None:
+                writes[name] = (frame, _meta_provenance(client, query, urls, fetched_at))
+                changed += n
+        if writes:
+            store.write_tables(folder, writes)
+        written = bool(writes)
     skr = skr_groups(folder)
     return FetchSummary("municipality groups", "fetched" if written else "up to date", rows=len(units) + len(groups),
                         stored_rows=len(groups), changed_rows=changed, municipalities=int((units["type"] == "K").sum()),
@@ -439,6 +474,7 @@ def fetch_data(
     progress: bool = True,
     today: date | None = None,
     what: str = "data",
+    wait: bool | float = True,
 ) -> FetchSummary:
     """Fetch values of ``kpis`` into the store's panel (see the module doc for atomicity and resuming).
 
@@ -461,6 +497,10 @@ def fetch_data(
         Show a tqdm progress bar of the chunks.
     today
         The date used for "latest published year" (default: today).
+    wait
+        While another fetch writes to the store: ``True`` waits for it (saying so on stderr), ``False``
+        raises :class:`~natsam_analysis.store.StoreBusyError` naming it, a number waits at most that
+        many seconds.
 
     Returns
     -------
@@ -471,6 +511,13 @@ def fetch_data(
     ------
     SourceError
         When a request fails for good; completed chunks are kept for the next run, the store is unchanged.
+    StoreBusyError
+        When another fetch writes to the store and ``wait`` says not to wait (longer).
+
+    Examples
+    --------
+    >>> fetch_data(["N01951"], ["0180", "1480"], "2015-2024", wait=False).status   # doctest: +SKIP
+    'fetched'
     """
     folder = Path(folder) if folder else kolada_store()
     today = today or date.today()
@@ -482,7 +529,13 @@ def fetch_data(
     since = validate_date(since)
     if config.offline():
         return _offline_summary(what, folder, "NATSAM_OFFLINE is set")
-    client = _client(client)
+    with store.writer_lock(folder, wait=wait):
+        return _fetch_data(folder, kpi_ids, unit_ids, year_list, since, full, _client(client), progress, today, what)
+
+
+def _fetch_data(folder: Path, kpi_ids: list[str], unit_ids: list[str], year_list: list[int], since: str | None,
+                full: bool, client: KoladaClient, progress: bool, today: date, what: str) -> FetchSummary:
+    """:func:`fetch_data` with its arguments checked, holding the store's writer lock."""
     used = _usage(client)
     spec = {"kpis": sorted(kpi_ids), "municipalities": sorted(unit_ids) or "all", "years": year_list or "latest",
             "since": since, "full": full}
@@ -586,6 +639,7 @@ def _merge(folder: Path, work: Path, plan: dict[str, Any], extra_tables: dict[st
 
     changed_total = 0
     stored_rows = 0
+    writes: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}  # committed together below
     for table, new in ((PANEL_TABLE, received[is_unit]), (GROUP_VALUES_TABLE, received[~is_unit])):
         if mode != "full" and new.empty and deleted.empty:
             continue  # an update check that found nothing: leave the table as it is
@@ -623,12 +677,13 @@ def _merge(folder: Path, work: Path, plan: dict[str, Any], extra_tables: dict[st
             "history": (list(entry.get("history") or []) + [{"fetched_at": fetched_at, "mode": mode,
                                                             "key": plan["key"], "rows": int(len(new))}])[-50:],
         }
-        store.write_table(folder, table, merged, provenance)
+        writes[table] = (merged, provenance)
     for name, frame in extra_tables.items():
         if not store.has_table(folder, name):
-            store.write_table(folder, name, frame, {"source": "kolada", "synthetic": False, "credit": CREDIT,
-                                                    "base_url": plan["base_url"], "query": {"entity": name},
-                                                    "fetched_at": fetched_at})
+            writes[name] = (frame, {"source": "kolada", "synthetic": False, "credit": CREDIT,
+                                    "base_url": plan["base_url"], "query": {"entity": name}, "fetched_at": fetched_at})
+    if writes:
+        store.write_tables(folder, writes)  # one commit: every table of this fetch, or none
     shutil.rmtree(work, ignore_errors=True)
     if stored_rows == 0 and store.has_table(folder, PANEL_TABLE):
         stored_rows = int(store.read_manifest(folder)[PANEL_TABLE]["rows"])
@@ -647,11 +702,18 @@ def _merge(folder: Path, work: Path, plan: dict[str, Any], extra_tables: dict[st
 
 def fetch_catalog(*, client: KoladaClient | None = None, folder: Path | None = None, full: bool = False,
                   since: str | None = None, progress: bool = True, today: date | None = None,
-                  kpis: Sequence[str] | None = None) -> list[FetchSummary]:
+                  kpis: Sequence[str] | None = None, wait: bool | float = True) -> list[FetchSummary]:
     """Fetch every catalog indicator for all municipalities, 2010 to the latest published year.
 
     The KPI catalogue is fetched first when it is not stored yet (or with ``full``); then the data
-    (:func:`fetch_data`). Returns the summaries of both steps.
+    (:func:`fetch_data`). Both are committed together (KPI catalogue, municipalities, panel, group
+    values), under one hold of the store's writer lock (``wait``: see :func:`fetch_data`). Returns
+    the summaries of both steps.
+
+    Examples
+    --------
+    >>> [s.status for s in fetch_catalog()]     # doctest: +SKIP
+    ['fetched', 'fetched']
     """
     folder = Path(folder) if folder else kolada_store()
     kpis = list(kpis) if kpis is not None else list(load_catalog().index)
@@ -659,11 +721,12 @@ def fetch_catalog(*, client: KoladaClient | None = None, folder: Path | None = N
     if config.offline():
         return [_offline_summary("catalog", folder, "NATSAM_OFFLINE is set")]
     client = _client(client)
-    if full or not store.has_table(folder, KPI_TABLE):
-        summary = fetch_kpi_catalogue(client=client, folder=folder)
-        summaries.append(summary)
-        if summary.status == "offline":
-            return summaries
-    summaries.append(fetch_data(kpis, None, None, since=since, full=full, client=client, folder=folder,
-                                progress=progress, today=today, what="catalog"))
+    with store.writer_lock(folder, wait=wait), store.commit(folder):
+        if full or not store.has_table(folder, KPI_TABLE):
+            summary = fetch_kpi_catalogue(client=client, folder=folder)
+            summaries.append(summary)
+            if summary.status == "offline":
+                return summaries
+        summaries.append(fetch_data(kpis, None, None, since=since, full=full, client=client, folder=folder,
+                                    progress=progress, today=today, what="catalog"))
     return summaries

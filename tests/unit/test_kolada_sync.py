@@ -106,7 +106,7 @@ def test_catalog_fetch_fills_the_store(catalog_fetch, module_fake: KoladaFake, d
     folder = root / "cache" / "kolada"
     manifest = store.read_manifest(folder)
     entry = manifest[sync.PANEL_TABLE]
-    assert entry["sha256"] == store.sha256_file(folder / "panel.parquet")
+    assert entry["sha256"] == store.sha256_file(folder / entry["file"])
     assert entry["source"] == "kolada" and entry["synthetic"] is False and entry["fetched_at"]
     assert entry["urls"] and all(u.startswith("http://127.0.0.1:") for u in entry["urls"])
     assert len(entry["urls"]) == len(plan) and entry["rows"] == data_summary.stored_rows

@@ -382,22 +382,23 @@ def test_fetch_to_store_offline_and_malformed_json(data_dir: Path, clock: FakeCl
     folder = data_dir / "cache" / "scb"
     with ScbFake(scb_dir()) as fake:
         entry = scb.fetch_to_store("TAB6471", RECORDED_SELECTION, client=client_for(fake, clock), progress=False)
-        assert entry["file"] == "TAB6471.parquet" and entry["rows"] == 2772 and entry["source"] == "scb"
+        assert entry["file"] == f"TAB6471.{entry['sha256'][:12]}.parquet" and entry["rows"] == 2772
+        assert entry["source"] == "scb"
         assert store.read_manifest(folder)["TAB6471"] == entry
         stored = scb.read_stored("TAB6471")
         assert stored["Region"].iloc[0] == "01" and stored["Region"].map(len).eq(2).all()
         pd.testing.assert_frame_equal(stored, scb.jsonstat2_to_frame(recorded("scb_v2_TAB6471_data.json")))
 
         # a damaged answer: a clear error naming the URL, and the stored table stays as it was
-        before = (folder / "TAB6471.parquet").read_bytes(), (folder / "manifest.json").read_text()
+        before = (folder / entry["file"]).read_bytes(), (folder / "manifest.json").read_text()
         fake.script.add("/api/v2/tables/TAB6471/data",
                         Response.truncated_json(recorded("scb_v2_TAB6471_data.json"), keep=0.4))
         with pytest.raises(SourceError) as info:
             scb.fetch_to_store("TAB6471", RECORDED_SELECTION, client=client_for(fake, clock), progress=False)
         assert f"{fake.url}/tables/TAB6471/data?lang=sv&outputFormat=json-stat2" in str(info.value)
         assert "does not parse" in str(info.value)
-        assert ((folder / "TAB6471.parquet").read_bytes(), (folder / "manifest.json").read_text()) == before
-        assert sorted(p.name for p in folder.iterdir()) == ["TAB6471.parquet", "manifest.json"]
+        assert ((folder / entry["file"]).read_bytes(), (folder / "manifest.json").read_text()) == before
+        assert sorted(p.name for p in folder.iterdir()) == [store.LOCK_FILE, entry["file"], "manifest.json"]
 
         # offline: the store only, and it says so
         monkeypatch.setenv("NATSAM_OFFLINE", "1")

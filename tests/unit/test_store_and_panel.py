@@ -54,15 +54,16 @@ def kolada_panel() -> pd.DataFrame:
 
 def test_write_table_writes_parquet_and_manifest(folder, frame):
     entry = store.write_table(folder, "panel", frame, {"source": "demo", "seed": 1})
-    path = folder / "panel.parquet"
-    assert path.exists()
-    assert entry == {"source": "demo", "seed": 1, "file": "panel.parquet", "rows": 3,
+    sha = entry["sha256"]
+    path = folder / f"panel.{sha[:12]}.parquet"  # each version of a table is a new file named by its hash
+    assert path.exists() and store.table_path(folder, "panel") == path
+    assert entry == {"source": "demo", "seed": 1, "file": path.name, "rows": 3,
                      "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest == {"panel": entry}
     assert store.read_manifest(folder) == manifest
     assert store.has_table(folder, "panel") and not store.has_table(folder, "other")
-    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "panel.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == [store.LOCK_FILE, "manifest.json", path.name]
 
 
 def test_read_table_round_trips_with_provenance(folder, frame):
@@ -94,16 +95,16 @@ def test_writes_are_reproducible(tmp_path, frame):
 
 
 def test_written_files_get_ordinary_permissions(folder, frame):
-    store.write_table(folder, "panel", frame, {"source": "x"})
+    entry = store.write_table(folder, "panel", frame, {"source": "x"})
     mask = os.umask(0)
     os.umask(mask)
-    for name in ("panel.parquet", "manifest.json"):
+    for name in (entry["file"], "manifest.json"):
         assert (folder / name).stat().st_mode & 0o777 == 0o666 & ~mask, name
 
 
 def test_verify_detects_a_tampered_file(folder, frame):
     store.write_table(folder, "panel", frame, {"source": "demo"})
-    path = folder / "panel.parquet"
+    path = store.table_path(folder, "panel")
     frame.assign(value=[9.0, 9.0, 9.0]).to_parquet(path, index=False)  # a valid parquet, other content
     assert store.read_table(folder, "panel")["value"].tolist() == [9.0, 9.0, 9.0]  # no check by default
     with pytest.raises(NatsamError) as info:
@@ -113,7 +114,7 @@ def test_verify_detects_a_tampered_file(folder, frame):
 
 def test_verify_detects_a_flipped_byte(folder, frame):
     store.write_table(folder, "panel", frame, {"source": "demo"})
-    path = folder / "panel.parquet"
+    path = store.table_path(folder, "panel")
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
@@ -129,7 +130,7 @@ def test_reading_a_missing_table(folder, frame):
     assert not store.has_table(folder, "stray")
     with pytest.raises(DataNotAvailableError, match="stray"):
         store.read_table(folder, "stray")
-    (folder / "panel.parquet").unlink()  # an entry without its file is not a table either
+    store.table_path(folder, "panel").unlink()  # an entry without its file is not a table either
     assert not store.has_table(folder, "panel")
     with pytest.raises(DataNotAvailableError):
         store.read_table(folder, "panel")
@@ -240,7 +241,7 @@ def with_demo(data_dir, demo_store) -> Path:
 def test_load_panel_falls_back_to_the_demo(data_dir, demo_store, demo_panel):
     assert not (data_dir / "demo").exists()
     panel = load_panel()
-    assert (data_dir / "demo" / "panel.parquet").exists(), "the demo is generated on first use"
+    assert store.has_table(data_dir / "demo", "panel"), "the demo is generated on first use"
     prov = panel.attrs["provenance"]
     assert prov["source"] == "demo" and prov["synthetic"] is True
     assert prov["sha256"] == demo_store[1]["sha256"]
@@ -249,7 +250,7 @@ def test_load_panel_falls_back_to_the_demo(data_dir, demo_store, demo_panel):
 
 
 def test_load_panel_demo_does_not_regenerate(with_demo):
-    parquet = with_demo / "panel.parquet"
+    parquet = store.table_path(with_demo, "panel")
     stamp = parquet.stat().st_mtime_ns
     assert load_panel(source="demo").attrs["provenance"]["source"] == "demo"
     assert load_panel().attrs["provenance"]["source"] == "demo"
