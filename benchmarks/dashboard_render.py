@@ -1,5 +1,8 @@
 """Time to the first plot of each dashboard against the first output of an empty notebook.
 
+Also the time until every chart of a dashboard is drawn (each plot with marks in it), or "never"
+when one is still missing 30 s after the first plot (a chart that fails to render).
+
 The dashboards (Kommunprofil, Indexutforskaren) and the empty notebook are served by one Voila server started exactly as ``natsam serve`` starts it; each is
 opened several times in a fresh browser context (alternating, so drift in the machine's load hits
 both), and the medians are compared. Target: ratio <= 1.5.
@@ -20,6 +23,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from natsam_analysis import config
@@ -35,6 +39,16 @@ DASHBOARDS = {
     "kommunprofil": ".js-plotly-plot .barlayer .point, .js-plotly-plot .choroplethlayer path",
     "indexutforskaren": ".js-plotly-plot .barlayer .point, .js-plotly-plot .choroplethlayer path",
 }
+#: dashboard notebook -> how many charts it draws
+FIGURES = {"kommunprofil": 3, "indexutforskaren": 2}
+MARKS = ".barlayer .point, .scatterlayer .js-line, .scatterlayer .point, .choroplethlayer path"
+ALL_DRAWN_TIMEOUT = 30_000  # ms after the first plot
+
+
+def all_drawn_script(n_figures: int) -> str:
+    """A page function true once ``n_figures`` plots are on the page, each with drawn marks."""
+    return (f"() => {{ const plots = Array.from(document.querySelectorAll('.js-plotly-plot')); "
+            f"return plots.length >= {n_figures} && plots.every(gd => gd.querySelector('{MARKS}')); }}")
 
 
 def write_empty_notebook(path: Path) -> None:
@@ -44,15 +58,24 @@ def write_empty_notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def time_page(browser, url: str, selector: str) -> float:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def time_page(browser, url: str, selector: str, n_figures: int = 0) -> tuple[float, float | None]:
+    """Seconds to the first match of ``selector`` and (with ``n_figures``) until every chart is
+    drawn, ``None`` when that did not happen within 30 s of the first plot."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     start = time.perf_counter()
     page.goto(url, timeout=TIMEOUT)
     page.wait_for_selector(selector, timeout=TIMEOUT, state="visible")
-    elapsed = time.perf_counter() - start
+    first = time.perf_counter() - start
+    every: float | None = None
+    if n_figures:
+        try:
+            page.wait_for_function(all_drawn_script(n_figures), timeout=ALL_DRAWN_TIMEOUT)
+            every = time.perf_counter() - start
+        except PlaywrightTimeout:
+            every = None
     context.close()
-    return elapsed
+    return first, every
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,16 +92,20 @@ def main(argv: list[str] | None = None) -> int:
         write_empty_notebook(root / "tom.ipynb")
         with VoilaServer(root, port=free_port(), log_path=root / "voila.log") as server, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            cases = {EMPTY: (server.url("tom.ipynb"), f"text={EMPTY_MARKER}")}
-            cases.update({f"{name}, first plot": (server.url(f"{name}.ipynb"), selector)
+            cases = {EMPTY: (server.url("tom.ipynb"), f"text={EMPTY_MARKER}", 0)}
+            cases.update({f"{name}, first plot": (server.url(f"{name}.ipynb"), selector, FIGURES[name])
                           for name, selector in DASHBOARDS.items()})
             # one warm-up each (first kernel start, browser caches), not counted
-            for url, selector in cases.values():
-                time_page(browser, url, selector)
+            for url, selector, n_figures in cases.values():
+                time_page(browser, url, selector, n_figures)
             times: dict[str, list[float]] = {name: [] for name in cases}
+            every: dict[str, list[float | None]] = {name: [] for name in DASHBOARDS}
             for _ in range(args.runs):
-                for name, (url, selector) in cases.items():
-                    times[name].append(time_page(browser, url, selector))
+                for name, (url, selector, n_figures) in cases.items():
+                    first, all_drawn = time_page(browser, url, selector, n_figures)
+                    times[name].append(first)
+                    if n_figures:
+                        every[name.removesuffix(", first plot")].append(all_drawn)
             browser.close()
 
     medians = {name: statistics.median(values) for name, values in times.items()}
@@ -86,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, values in times.items():
         runs = ", ".join(f"{v:.2f}" for v in values)
         print(f"{name:<{width}}  median {medians[name]:6.2f} s   runs: {runs}")
+    for name, values in every.items():
+        drawn = [v for v in values if v is not None]
+        runs = ", ".join("never" if v is None else f"{v:.2f}" for v in values)
+        median = f"{statistics.median(drawn):6.2f} s" if len(drawn) == len(values) else "   never"
+        print(f"{name + ', every chart':<{width}}  median {median}   runs: {runs}")
     for name in DASHBOARDS:
         ratio = medians[f"{name}, first plot"] / medians[EMPTY]
         print(f"ratio ({name} / empty notebook): {ratio:.2f}   target <= 1.5: {'met' if ratio <= 1.5 else 'NOT met'}")
