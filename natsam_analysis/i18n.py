@@ -58,7 +58,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "percentile_sweden": ("Percentil i Sverige", "Percentile in Sweden"),
     "percentile_platforms": ("Percentil bland plattformskommunerna", "Percentile among the platform municipalities"),
     "percentile_axis": ("Percentil (100 = bäst)", "Percentile (100 = best)"),
-    "percentile_title": ("{name}: percentil per indikator, {pillar}", "{name}: percentile by indicator, {pillar}"),
+    # the pillar on a line of its own: one line of both is wider than a phone
+    "percentile_title": ("{name}: percentil per indikator<br><sub>{pillar}</sub>",
+                         "{name}: percentile by indicator<br><sub>{pillar}</sub>"),
     "map_title": ("{indicator}, {year}", "{indicator}, {year}"),
     "series_title": ("{name} jämfört med riket", "{name} compared with Sweden"),
     "direction_1": ("högre är bättre", "higher is better"),

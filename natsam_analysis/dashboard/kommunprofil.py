@@ -30,7 +30,10 @@ from natsam_analysis.metrics import peers
 from natsam_analysis.metrics.coverage import latest_year
 from natsam_analysis.panel import is_synthetic, source_line
 from natsam_analysis.viz import charts, maps
-from natsam_analysis.viz.theme import shorten
+from natsam_analysis.viz.theme import wrap_label
+
+#: Characters per line of a figure title: a line fits a phone's screen.
+TITLE_WIDTH = 40
 
 
 class KommunprofilApp(MunicipalityDashboard):
@@ -188,7 +191,7 @@ class KommunprofilApp(MunicipalityDashboard):
         target = None if pd.isna(ind["target"]) else float(ind["target"])
         return maps.municipality_map(
             rows.set_index("municipality_id")["value"], self.names, note=self._note(False),
-            title=label("map_title", self.lang, indicator=shorten(self._titles()[self.indicator], 70),
+            title=label("map_title", self.lang, indicator=wrap_label(self._titles()[self.indicator], TITLE_WIDTH, 2),
                         year=year if year is not None else label("no_data", self.lang).lower()),
             colorbar_title=f"{ind['unit']}<br><sub>{self._direction_text(direction, target)}</sub>",
             highlight=self.municipality_id, direction=direction, target=target, lang=self.lang, height=560,
@@ -207,7 +210,8 @@ class KommunprofilApp(MunicipalityDashboard):
         national = peers.national_series(self.panel, self.indicator)
         own = peers.municipality_series(self.panel, self.indicator, self.municipality_id)
         name = self.names[self.municipality_id]
-        title = f"{self._titles()[self.indicator]}<br><sub>{label('series_title', self.lang, name=name)}</sub>"
+        title = (f"{wrap_label(self._titles()[self.indicator], TITLE_WIDTH, 2)}"
+                 f"<br><sub>{label('series_title', self.lang, name=name)}</sub>")
         return charts.series_chart(own, national, name=name, note=self._note(True),
                                    unit=self.catalog.loc[self.indicator, "unit"], title=title, lang=self.lang)
 

@@ -39,8 +39,8 @@ def test_label_in_swedish_and_english(key, sv, en):
 
 
 def test_label_fills_in_fields():
-    assert label("percentile_title", "sv", name="Kiruna", pillar="Kompetens") == "Kiruna: percentil per indikator, Kompetens"
-    assert label("percentile_title", "en", name="Kiruna", pillar="Skills") == "Kiruna: percentile by indicator, Skills"
+    assert label("percentile_title", "sv", name="Kiruna", pillar="Kompetens") == "Kiruna: percentil per indikator<br><sub>Kompetens</sub>"
+    assert label("percentile_title", "en", name="Kiruna", pillar="Skills") == "Kiruna: percentile by indicator<br><sub>Skills</sub>"
     assert label("unknown_municipality", "en", value="9999") == "Unknown municipality: 9999"
     assert label("direction_0", "sv", target="50") == "närmast målet 50 är bättre"
     assert label("map_title", "en", indicator="Elbilar", year=2024) == "Elbilar, 2024"

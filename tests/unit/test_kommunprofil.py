@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 
 from natsam_analysis import catalog as catalog_mod
-from natsam_analysis import geography
-from natsam_analysis.dashboard.kommunprofil import DEFAULT_MUNICIPALITY, KommunprofilApp
+from natsam_analysis import geography, store
+from natsam_analysis.dashboard.kommunprofil import DEFAULT_MUNICIPALITY, TITLE_WIDTH, KommunprofilApp
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import DEMO_NOTE
 from natsam_analysis.metrics.coverage import latest_year
 from natsam_analysis.viz import maps
-from natsam_analysis.viz.theme import shorten
+from natsam_analysis.viz.theme import wrap_label
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 KOLADA_PROVENANCE = {"source": "kolada", "fetched_at": "2026-03-23T10:00:00+00:00"}
@@ -65,7 +65,7 @@ def note_of(fig) -> str:
 
 def test_app_builds_on_the_demo_generated_in_the_data_dir(data_dir):
     app = KommunprofilApp()
-    assert (data_dir / "demo" / "panel.parquet").exists()  # generated under NATSAM_DATA_DIR
+    assert store.has_table(data_dir / "demo", "panel")  # generated under NATSAM_DATA_DIR
     assert app.provenance["source"] == "demo" and app.provenance["synthetic"] is True
     assert app.municipality_id == DEFAULT_MUNICIPALITY == "0180"
     assert app.pillar == app.pillars[0] and app.indicator == catalog_mod.indicators_of(app.pillar)[0]
@@ -83,7 +83,7 @@ def test_initial_figures_are_consistent(app, shown):
     assert [t.name for t in m.data] == ["base", "data", "outline", "marker"]
     assert tuple(m.data[maps.OUTLINE].locations) == ("0180",)
     assert len(m.data[maps.BASE].locations) == 290
-    assert percentile_title(app) == "Stockholm: percentil per indikator, Kompetens"
+    assert percentile_title(app) == "Stockholm: percentil per indikator<br><sub>Kompetens</sub>"
     assert app.series.figure.data[-1].name == "Stockholm"
     assert len(bars(app).y) == len(catalog_mod.indicators_of(app.pillar))
     # the three figures went out as plotly MIME bundles with the offline map config
@@ -97,7 +97,7 @@ def test_app_can_start_on_any_selection(demo_in_data_dir, catalog):
     assert (app.municipality_id, app.pillar, app.indicator, app.lang) == ("2584", "social", kpi, "en")
     assert app.pillar_choice.value == "social" and app.indicator_choice.value == kpi
     assert app.language.value == "en" and app.municipality.value == "Kiruna (2584)"
-    assert percentile_title(app) == "Kiruna: percentile by indicator, Social sustainability"
+    assert percentile_title(app) == "Kiruna: percentile by indicator<br><sub>Social sustainability</sub>"
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -150,7 +150,7 @@ def test_pillar_switch_changes_the_bars_to_the_pillars_indicators(app, catalog):
         kpis = catalog_mod.indicators_of(pillar, catalog)
         assert app.pillar == pillar and app.indicator == kpis[0]
         assert len(bars(app).y) == len(kpis), pillar
-        assert percentile_title(app).endswith(catalog_mod.pillar_label(pillar, "sv"))
+        assert percentile_title(app).endswith(f"<sub>{catalog_mod.pillar_label(pillar, 'sv')}</sub>")
         assert [value for _, value in app.indicator_choice.options] == kpis
         assert app.pillar_choice.value == pillar and app.indicator_choice.value == kpis[0]
 
@@ -169,8 +169,9 @@ def test_indicator_switch_changes_the_map_title(app, catalog):
     after = app.map.figure.layout.title.text
     assert after != before
     year = latest_year(app.panel, second, 290)
-    assert after == f"{shorten(catalog.loc[second, 'title_sv'], 70)}, {year}"
-    assert app.series.figure.layout.title.text.startswith(catalog.loc[second, "title_sv"])
+    assert after == f"{wrap_label(catalog.loc[second, 'title_sv'], TITLE_WIDTH, 2)}, {year}"
+    assert all(len(line) <= TITLE_WIDTH for line in after.split("<br>")[:-1])  # fits a phone
+    assert app.series.figure.layout.title.text.startswith(wrap_label(catalog.loc[second, "title_sv"], TITLE_WIDTH, 2))
     assert app.indicator_choice.value == second
     assert tuple(app.map.figure.data[maps.OUTLINE].locations) == (app.municipality_id,)
 
@@ -180,10 +181,10 @@ def test_language_switch_to_english_and_back(app, catalog):
     kpi = app.indicator
     app.select(lang="en")
     assert app.lang == "en" and app.language.value == "en"
-    assert percentile_title(app) == "Kiruna: percentile by indicator, Social sustainability"
+    assert percentile_title(app) == "Kiruna: percentile by indicator<br><sub>Social sustainability</sub>"
     assert app.percentiles.figure.layout.xaxis.title.text == "Percentile (100 = best)"
     assert bars(app).name == "Percentile in Sweden"
-    assert app.map.figure.layout.title.text.startswith(shorten(catalog.loc[kpi, "title_en"], 70))
+    assert app.map.figure.layout.title.text.startswith(wrap_label(catalog.loc[kpi, "title_en"], TITLE_WIDTH, 2))
     assert "Kiruna compared with Sweden" in app.series.figure.layout.title.text
     assert app.series.figure.layout.xaxis.title.text == "Year"
     assert app.map.figure.layout.separators == ".,"
@@ -196,7 +197,7 @@ def test_language_switch_to_english_and_back(app, catalog):
     assert (app.municipality_id, app.pillar, app.indicator) == ("2584", "social", kpi)
 
     app.select(lang="sv")
-    assert percentile_title(app) == "Kiruna: percentil per indikator, Social hållbarhet"
+    assert percentile_title(app) == "Kiruna: percentil per indikator<br><sub>Social hållbarhet</sub>"
     assert app.percentiles.figure.layout.xaxis.title.text == "Percentil (100 = bäst)"
     assert app.series.figure.layout.xaxis.title.text == "År"
     assert app.map.figure.layout.separators == ", "
@@ -282,14 +283,14 @@ def test_pillar_dropdown_callback(app, catalog):
     kpis = catalog_mod.indicators_of("social", catalog)
     assert app.pillar == "social" and app.indicator == kpis[0]
     assert len(bars(app).y) == len(kpis)
-    assert percentile_title(app).endswith("Social hållbarhet")
+    assert percentile_title(app).endswith("<sub>Social hållbarhet</sub>")
 
 
 def test_indicator_dropdown_callback(app, catalog):
     second = catalog_mod.indicators_of(app.pillar, catalog)[1]
     app.indicator_choice.value = second
     assert app.indicator == second
-    assert app.map.figure.layout.title.text.startswith(shorten(catalog.loc[second, "title_sv"], 70))
+    assert app.map.figure.layout.title.text.startswith(wrap_label(catalog.loc[second, "title_sv"], TITLE_WIDTH, 2))
 
 
 def test_language_toggle_callback_keeps_the_selection(app, catalog):
@@ -299,7 +300,7 @@ def test_language_toggle_callback_keeps_the_selection(app, catalog):
     app.language.value = "en"
     assert app.lang == "en"
     assert (app.pillar, app.indicator) == ("social", kpi)
-    assert percentile_title(app) == "Stockholm: percentile by indicator, Social sustainability"
+    assert percentile_title(app) == "Stockholm: percentile by indicator<br><sub>Social sustainability</sub>"
     app.language.value = "sv"
     assert app.lang == "sv" and (app.pillar, app.indicator) == ("social", kpi)
     assert app.pillar_choice.value == "social" and app.indicator_choice.value == kpi
