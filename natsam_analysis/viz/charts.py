@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from natsam_analysis.i18n import label
 from natsam_analysis.viz.theme import (
-    BAND, HIGHLIGHT, NATIONAL, PALETTE, apply_theme, shorten, wrap_label,
+    BAND, HIGHLIGHT, NATIONAL, PALETTE, apply_theme, legend_above, shorten, wrap_label,
 )
 
 
@@ -26,20 +26,18 @@ def percentile_chart(
     fig.add_vline(x=50, line={"color": NATIONAL, "dash": "dot", "width": 1})
     fig.update_xaxes(range=[0, 103], title=label("percentile_axis", lang), tickvals=[0, 25, 50, 75, 100])
     fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=percentile_height(len(profile)), barmode="overlay", bargap=0.35)
+    apply_theme(fig, note=note, lang=lang, title=title)
     # The legend is placed relative to the plot area ("paper"). Referenced to the container instead,
     # plotly.js (4.x) reserves the legend's whole width as left margin beside the y-axis labels,
     # which leaves the x axis a negative length on any figure narrower than about 1000 px and
     # fails the plot with "Something went wrong with axis scaling".
-    fig.update_layout(height=percentile_height(len(profile)), barmode="overlay", bargap=0.35,
-                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"})
-    apply_theme(fig, note=note, lang=lang, title=title)
-    fig.update_layout(margin={"t": 110 if title else 70})  # room for the two-row legend under the title
-    return fig
+    return legend_above(fig)
 
 
 def percentile_height(n_indicators: int) -> int:
     """Pixel height of a percentile chart with ``n_indicators`` bars (room for three-line labels)."""
-    return max(320, 170 + 56 * n_indicators)
+    return max(380, 240 + 56 * n_indicators)
 
 
 def _percentile_traces(fig: go.Figure, profile: pd.DataFrame, titles: Mapping[str, str], lang) -> None:
@@ -71,11 +69,9 @@ def series_chart(
     fig = go.Figure(_series_traces(municipality, national, name=name, lang=lang))
     fig.update_xaxes(title=label("year", lang), dtick=1)
     fig.update_yaxes(title=unit)
-    fig.update_layout(height=420, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-                      hovermode="x unified")
+    fig.update_layout(height=500, hovermode="x unified")
     apply_theme(fig, note=note, lang=lang, title=title)
-    fig.update_layout(margin={"t": 110})  # two-line title above the legend
-    return fig
+    return legend_above(fig)
 
 
 def _series_traces(municipality: pd.DataFrame, national: pd.DataFrame, *, name: str, lang=None) -> list[go.Scatter]:
@@ -243,11 +239,10 @@ def ranking_chart(
                 "tickvals": _rank_ticks(top), "title": {"text": label("rank_axis", lang)},
                 "gridcolor": "#EBEBEB", "zeroline": False},
         yaxis={"categoryorder": "array", "categoryarray": labels, "autorange": "reversed", "automargin": True},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "xanchor": "left", "traceorder": "normal"},
+        legend={"traceorder": "normal"},
     )
     apply_theme(fig, note=note, lang=lang, title=title)
-    fig.update_layout(margin={"t": 130 if title else 70})  # room for the legend under the title
-    return fig
+    return legend_above(fig)
 
 
 def _rank_ticks(top: int) -> list[int]:
@@ -261,4 +256,4 @@ def _rank_ticks(top: int) -> list[int]:
 
 def ranking_height(n_rows: int) -> int:
     """Pixel height of a ranking chart with ``n_rows`` municipalities."""
-    return max(360, 190 + 22 * n_rows)
+    return max(460, 300 + 22 * n_rows)

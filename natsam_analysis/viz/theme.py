@@ -43,6 +43,13 @@ PLOTLY_CONFIG = {"displaylogo": False, "topojsonURL": OFFLINE_TOPOJSON_URL, "res
 #: on a phone, long axis labels are cut rather than squeezing the bars away.
 MIN_PLOT_WIDTH = 120
 
+#: Pixels above a figure's title (room for the row of plotly's buttons), per title line, per legend row.
+TITLE_TOP = 40
+TITLE_LINE = 21
+LEGEND_ROW = 20
+#: Characters per line of a figure's source note (longer notes are wrapped).
+NOTE_WIDTH = 34
+
 TEMPLATE = "natsam"
 _GRID = "#EBEBEB"
 _AXIS = {"gridcolor": _GRID, "linecolor": _GRID, "zerolinecolor": _GRID, "ticks": "", "automargin": True,
@@ -80,32 +87,69 @@ def separators(lang: str | None = None) -> str:
 
 
 def apply_theme(fig: go.Figure, *, note: str, lang: str | None = None, title: str | None = None) -> go.Figure:
-    """Style ``fig`` in the suite's theme and add the visible source note under the plot."""
+    """Style ``fig`` in the suite's theme and add the visible source note under the plot.
+
+    The title sits at the top left, below the row of plotly's buttons, and the top margin is made
+    as tall as its lines need. Its height does not depend on the figure's width, so a legend put
+    between title and plot with :func:`legend_above` never runs into it, on a phone either.
+    """
+    top = TITLE_TOP + TITLE_LINE * (title.count("<br>") + 1) + 6 if title is not None else 20
     fig.update_layout(
         template=TEMPLATE,
         font={"family": FONT, "size": 13, "color": "#222"},
         separators=separators(lang),
         colorway=PALETTE,
-        margin={"l": 10, "r": 10, "t": 60 if title else 30, "b": 90},
+        margin={"l": 10, "r": 10, "t": top, "b": 90},
         hoverlabel={"font": {"family": FONT}},
         minreducedwidth=MIN_PLOT_WIDTH,
     )
     if title is not None:
-        fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}})
+        fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16},
+                                 "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": TITLE_TOP}})
     set_note(fig, note)
     return fig
 
 
+def legend_above(fig: go.Figure) -> go.Figure:
+    """Put ``fig``'s legend between its title and the plot, one entry per row, and make room for it.
+
+    One entry per row, so the legend is as tall on a phone as on a desktop (a horizontal legend
+    wraps into more rows on a narrow screen and would run into the title). Call after
+    :func:`apply_theme`.
+    """
+    entries = sum(1 for trace in fig.data if trace.showlegend is not False)
+    fig.update_layout(legend={"orientation": "v", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom",
+                              "xref": "paper", "yref": "paper", "tracegroupgap": 0},
+                      margin={"t": fig.layout.margin.t + LEGEND_ROW * entries + 10})
+    return fig
+
+
 def set_note(fig: go.Figure, note: str) -> None:
-    """Put (or replace) the source note at the bottom left of ``fig``."""
+    """Put (or replace) the source note at the bottom right of ``fig``'s plot area."""
+    text = wrap_label(note, NOTE_WIDTH, 3) if len(note) > NOTE_WIDTH else note
     notes = [a for a in fig.layout.annotations if a.name == "source-note"]
     if notes:
-        notes[0].text = note
+        notes[0].text = text
         return
+    # Right-aligned under the plot, in lines of at most NOTE_WIDTH characters: long axis labels on
+    # the left leave the plot area narrow on a phone, and a one-line note starting there would run
+    # off the figure's right edge.
     fig.add_annotation(
-        name="source-note", text=note, xref="paper", yref="paper", x=0, y=0, xanchor="left",
-        yanchor="top", yshift=-62, showarrow=False, align="left", font={"size": 11, "color": "#555"},
+        name="source-note", text=text, xref="paper", yref="paper", x=1, y=0, xanchor="right",
+        yanchor="top", yshift=-62, showarrow=False, align="right", font={"size": 11, "color": "#555"},
     )
+
+
+def source_note(fig: go.Figure) -> str | None:
+    """The source note of ``fig`` as one line (``None`` when it has none).
+
+    Examples
+    --------
+    >>> source_note(apply_theme(go.Figure(), note="Demodata – syntetiska värden, inte officiell statistik"))
+    'Demodata – syntetiska värden, inte officiell statistik'
+    """
+    notes = [a.text for a in fig.layout.annotations if a.name == "source-note"]
+    return notes[0].replace("<br>", " ") if notes else None
 
 
 def shorten(text: str, width: int = 55) -> str:

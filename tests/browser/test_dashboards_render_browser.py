@@ -44,14 +44,25 @@ def test_dashboard_draws_every_chart(page, voila, notebook):
         }}""", timeout=TIMEOUT)
     figures = page.evaluate(f"""() => Array.from(document.querySelectorAll('{PLOT}')).map(gd => {{
         const size = gd._fullLayout._size;
+        const frame = gd.getBoundingClientRect();
+        const box = el => {{ const r = el.getBoundingClientRect();
+            return {{left: r.left - frame.left, right: r.right - frame.left, top: r.top - frame.top,
+                     bottom: r.bottom - frame.top}}; }};
+        const title = gd.querySelector('.gtitle'), legend = gd.querySelector('.legend');
         return {{marks: gd.querySelectorAll('{MARKS}').length, width: gd._fullLayout.width,
-                 plotWidth: size.w, plotHeight: size.h, traces: gd._fullData.map(t => t.type)}};
+                 plotWidth: size.w, plotHeight: size.h, traces: gd._fullData.map(t => t.type),
+                 texts: Array.from(gd.querySelectorAll('.gtitle, .annotation, .legend')).map(box),
+                 title: title && box(title), legend: legend && box(legend)}};
     }})""")
     assert len(figures) == n_figures
     for fig in figures:
         assert fig["marks"] > 0, fig
         assert fig["plotWidth"] > 0 and fig["plotHeight"] > 0, fig  # room left for the plot itself
         assert fig["width"] <= page.viewport_size["width"], fig  # no figure wider than the screen
+        # title, source note and legend are inside the figure, and the legend is below the title
+        assert all(t["left"] >= -1 and t["right"] <= fig["width"] + 1 for t in fig["texts"]), fig
+        if fig["title"] and fig["legend"]:
+            assert fig["title"]["bottom"] <= fig["legend"]["top"], fig
     maps = [f for f in figures if "choropleth" in f["traces"]]
     assert len(maps) == 1 and maps[0]["marks"] >= 290  # every municipality on the map
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")

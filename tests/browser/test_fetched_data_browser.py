@@ -50,9 +50,10 @@ def _body_when_drawn(page, url: str, root: str) -> str:
 
 
 def _notes(page) -> list[str]:
-    """The source note under every plotly figure on the page."""
+    """The source note under every plotly figure on the page (as one line; long notes are wrapped)."""
     return page.evaluate(f"""() => Array.from(document.querySelectorAll('{PLOT}')).map(gd =>
-        (gd.layout.annotations || []).filter(a => a.name === 'source-note').map(a => a.text).join(''))""")
+        (gd.layout.annotations || []).filter(a => a.name === 'source-note').map(a => a.text).join('')
+            .replace(/<br>/g, ' '))""")
 
 
 def test_kommunprofil_credits_kolada_after_a_fetch(page, fetched_voila):

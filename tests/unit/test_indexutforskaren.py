@@ -27,6 +27,7 @@ from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import DEMO_NOTE
 from natsam_analysis.panel import load_panel
 from natsam_analysis.viz import charts, maps
+from natsam_analysis.viz.theme import source_note
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 PLATFORMS = list(geography.PLATFORM_MUNICIPALITIES)
@@ -84,8 +85,8 @@ def decoded_link(app: IndexutforskarenApp, css_class: str) -> tuple[str, bytes]:
 
 
 def note_of(fig) -> str:
-    (note,) = [a.text for a in fig.layout.annotations if a.name == "source-note"]
-    return note
+    assert len([a for a in fig.layout.annotations if a.name == "source-note"]) == 1
+    return source_note(fig)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from natsam_analysis.panel import has_fetched_panel, kolada_store, load_panel
 from natsam_analysis.sources import sync
 from natsam_analysis.sources.http import SourceError
 from natsam_analysis.sources.kolada import EmptyResultWarning, KoladaClient, plan_chunks
+from natsam_analysis.viz.theme import source_note
 
 TODAY = date(2026, 11, 29)  # the fake's "today": decides the latest published year
 RETRIES = 2
@@ -414,8 +415,7 @@ def test_kommunprofil_shows_fetched_values_credited_to_kolada(fetched: Path) -> 
     assert f"Källa: Kolada (hämtad {fetched_on})" in app.note.value
     assert DEMO_NOTE["sv"] not in app.note.value and "#FFF4D6" not in app.note.value  # no demo banner
     fig = app.map_figure()
-    (note,) = [a.text for a in fig.layout.annotations if a.name == "source-note"]
-    assert note == f"Källa: Kolada (hämtad {fetched_on})"
+    assert source_note(fig) == f"Källa: Kolada (hämtad {fetched_on})"
     panel = load_panel()
     shown = dict(zip(fig.data[1].locations, fig.data[1].z))
     year = int(fig.layout.title.text.rsplit(", ", 1)[1][:4])

@@ -20,7 +20,7 @@ from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import DEMO_NOTE
 from natsam_analysis.metrics.coverage import latest_year
 from natsam_analysis.viz import maps
-from natsam_analysis.viz.theme import wrap_label
+from natsam_analysis.viz.theme import source_note, wrap_label
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 KOLADA_PROVENANCE = {"source": "kolada", "fetched_at": "2026-03-23T10:00:00+00:00"}
@@ -55,8 +55,8 @@ def bars(app: KommunprofilApp):
 
 
 def note_of(fig) -> str:
-    (note,) = [a.text for a in fig.layout.annotations if a.name == "source-note"]
-    return note
+    assert len([a for a in fig.layout.annotations if a.name == "source-note"]) == 1
+    return source_note(fig)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -113,7 +113,8 @@ def test_every_builder_returns_a_figure_with_the_source_note(builder, note, name
     assert isinstance(fig, go.Figure)
     notes = note_annotations(fig)
     assert len(notes) == 1
-    assert notes[0].text == note
+    assert theme.source_note(fig) == note
+    assert all(len(line) <= theme.NOTE_WIDTH for line in notes[0].text.split("<br>"))  # narrow enough for a phone
     # visible under the plot, in paper coordinates
     assert (notes[0].xref, notes[0].yref, notes[0].y, notes[0].yanchor) == ("paper", "paper", 0, "top")
     assert notes[0].showarrow is False
@@ -135,8 +136,23 @@ def test_set_note_replaces_instead_of_adding():
 
 def test_apply_theme_title_and_margins():
     with_title = theme.apply_theme(go.Figure(), note="n", title="Rubrik")
-    assert with_title.layout.title.text == "Rubrik" and with_title.layout.margin.t == 60
-    assert theme.apply_theme(go.Figure(), note="n").layout.margin.t == 30
+    assert with_title.layout.title.text == "Rubrik"
+    assert (with_title.layout.title.yref, with_title.layout.title.yanchor) == ("container", "top")
+    two_lines = theme.apply_theme(go.Figure(), note="n", title="Rubrik<br><sub>underrubrik</sub>")
+    # the top margin grows with the title's lines, and not at all without a title
+    assert two_lines.layout.margin.t - with_title.layout.margin.t == theme.TITLE_LINE
+    assert with_title.layout.margin.t > theme.TITLE_TOP + theme.TITLE_LINE
+    assert theme.apply_theme(go.Figure(), note="n").layout.margin.t < theme.TITLE_TOP
+
+
+def test_legend_above_makes_a_row_of_room_per_entry():
+    fig = go.Figure([go.Scatter(y=[1], name="a"), go.Scatter(y=[2], name="b"),
+                     go.Scatter(y=[3], name="hidden", showlegend=False)])
+    theme.apply_theme(fig, note="n", title="Rubrik")
+    top = fig.layout.margin.t
+    theme.legend_above(fig)
+    assert fig.layout.margin.t == top + 2 * theme.LEGEND_ROW + 10
+    assert (fig.layout.legend.orientation, fig.layout.legend.yanchor, fig.layout.legend.xref) == ("v", "bottom", "paper")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -269,7 +285,7 @@ def test_mimebundle_is_plotly_json_with_offline_topojson(names, map_values):
     assert topology["type"] == "Topology"
     assert config["displaylogo"] is False
     text = json.dumps(bundle)  # serialisable as it is
-    assert json.loads(text)[PLOTLY_MIME]["layout"]["annotations"][0]["text"] == DEMO_NOTE["sv"]
+    assert json.loads(text)[PLOTLY_MIME]["layout"]["annotations"][0]["text"].replace("<br>", " ") == DEMO_NOTE["sv"]
     assert len(payload["data"]) == 4
 
 

@@ -10,13 +10,14 @@ from natsam_analysis.composite import load_spec
 from natsam_analysis.composite import uncertainty as ua
 from natsam_analysis.composite.published import published_spec_path, uncertainty_assumptions
 from natsam_analysis.viz import composite as figures
+from natsam_analysis.viz.theme import source_note
 
 NOTE = "Demodata – syntetiska värden, inte officiell statistik"
 NAMES = {"a": "Alfa", "b": "Beta", "c": "Gamma", "d": "Delta"}
 
 
 def _note(fig) -> str:
-    return " ".join(a.text for a in fig.layout.annotations)
+    return source_note(fig) or ""
 
 
 def test_rank_interval_chart_draws_every_interval_and_names_the_platforms():
