@@ -169,6 +169,13 @@ def _unreachable(exc: SourceError, client: KoladaClient) -> bool:
     return exc.unreachable and client.pages_read == 0
 
 
+def _offline_or_raise(exc: SourceError, client: KoladaClient, what: str, folder: Path) -> FetchSummary:
+    """The offline summary when Kolada could not be reached at all in this run; otherwise ``exc`` again."""
+    if _unreachable(exc, client):
+        return _offline_summary(what, folder, f"Kolada could not be reached ({exc})")
+    raise exc
+
+
 # ------------------------------------------------------------------------------------------------
 # reading what is stored
 
@@ -322,9 +329,7 @@ def fetch_kpi_catalogue(*, client: KoladaClient | None = None, folder: Path | No
         try:
             frame = kpi_frame(client.kpis())
         except SourceError as exc:
-            if _unreachable(exc, client):
-                return _offline_summary("KPI catalogue", folder, f"Kolada could not be reached ({exc})")
-            raise
+            return _offline_or_raise(exc, client, "KPI catalogue", folder)
         fetched_at = _now()
         provenance = _meta_provenance(client, {"entity": "kpi"}, client.urls[start:], fetched_at)
         written, changed = _write_if_changed(folder, KPI_TABLE, frame, provenance)
@@ -358,9 +363,7 @@ def fetch_groups(*, client: KoladaClient | None = None, folder: Path | None = No
             mid = len(client.urls)
             groups = group_members_frame(client.municipality_groups())
         except SourceError as exc:
-            if _unreachable(exc, client):
-                return _offline_summary("municipality groups", folder, f"Kolada could not be reached ({exc})")
-            raise
+            return _offline_or_raise(exc, client, "municipality groups", folder)
         fetched_at = _now()
         changed = 0
         writes: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
@@ -552,9 +555,7 @@ def _fetch_data(folder: Path, kpi_ids: list[str], unit_ids: list[str], year_list
             if not year_list:
                 year_list = list(range(FIRST_CATALOG_YEAR, _latest_year(client, folder, kpi_ids, today) + 1))
         except SourceError as exc:
-            if _unreachable(exc, client):
-                return _offline_summary(what, folder, f"Kolada could not be reached ({exc})")
-            raise
+            return _offline_or_raise(exc, client, what, folder)
         query = {"kpis": sorted(kpi_ids), "municipalities": sorted(unit_ids), "years": year_list}
         key = query_key(query)
         manifest = store.read_manifest(folder) if folder.exists() else {}
@@ -721,7 +722,7 @@ def fetch_catalog(*, client: KoladaClient | None = None, folder: Path | None = N
     if config.offline():
         return [_offline_summary("catalog", folder, "NATSAM_OFFLINE is set")]
     client = _client(client)
-    with store.writer_lock(folder, wait=wait), store.commit(folder):
+    with store.commit(folder, wait=wait):  # one hold of the writer lock, one commit for both steps
         if full or not store.has_table(folder, KPI_TABLE):
             summary = fetch_kpi_catalogue(client=client, folder=folder)
             summaries.append(summary)

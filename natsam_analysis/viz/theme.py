@@ -47,6 +47,8 @@ MIN_PLOT_WIDTH = 120
 TITLE_TOP = 40
 TITLE_LINE = 21
 LEGEND_ROW = 20
+#: The name of a figure's source-note annotation.
+NOTE_NAME = "source-note"
 #: Characters per line of a figure's source note (longer notes are wrapped).
 NOTE_WIDTH = 34
 
@@ -127,7 +129,7 @@ def legend_above(fig: go.Figure) -> go.Figure:
 def set_note(fig: go.Figure, note: str) -> None:
     """Put (or replace) the source note at the bottom right of ``fig``'s plot area."""
     text = wrap_label(note, NOTE_WIDTH, 3) if len(note) > NOTE_WIDTH else note
-    notes = [a for a in fig.layout.annotations if a.name == "source-note"]
+    notes = _note_annotations(fig)
     if notes:
         notes[0].text = text
         return
@@ -135,7 +137,7 @@ def set_note(fig: go.Figure, note: str) -> None:
     # the left leave the plot area narrow on a phone, and a one-line note starting there would run
     # off the figure's right edge.
     fig.add_annotation(
-        name="source-note", text=text, xref="paper", yref="paper", x=1, y=0, xanchor="right",
+        name=NOTE_NAME, text=text, xref="paper", yref="paper", x=1, y=0, xanchor="right",
         yanchor="top", yshift=-62, showarrow=False, align="right", font={"size": 11, "color": "#555"},
     )
 
@@ -148,8 +150,12 @@ def source_note(fig: go.Figure) -> str | None:
     >>> source_note(apply_theme(go.Figure(), note="Demodata – syntetiska värden, inte officiell statistik"))
     'Demodata – syntetiska värden, inte officiell statistik'
     """
-    notes = [a.text for a in fig.layout.annotations if a.name == "source-note"]
-    return notes[0].replace("<br>", " ") if notes else None
+    notes = _note_annotations(fig)
+    return notes[0].text.replace("<br>", " ") if notes else None
+
+
+def _note_annotations(fig: go.Figure) -> list:
+    return [a for a in fig.layout.annotations if a.name == NOTE_NAME]
 
 
 def shorten(text: str, width: int = 55) -> str:
