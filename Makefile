@@ -6,6 +6,7 @@
 #   make lab          JupyterLab on the research notebooks
 #   make demo         generate the synthetic demo data
 #   make lock         regenerate requirements.lock from pyproject.toml (after changing a range there)
+#   make plotly-bundle  rebuild the dashboards' partial plotly.js (needs Node.js and npm; see tools/plotly-bundle)
 #   make test-latest  the test suite in .venv-latest on the newest versions pyproject.toml allows
 #   make clean        remove build and test caches and data/demo (the generated demo)
 #
@@ -37,7 +38,7 @@ define require_python
 endef
 
 .DEFAULT_GOAL := dashboards
-.PHONY: dashboards test lab demo lock test-latest clean
+.PHONY: dashboards test lab demo lock plotly-bundle test-latest clean
 
 dashboards: $(STAMP)
 	$(BIN)/natsam serve
@@ -67,6 +68,11 @@ lock:
 	test -x $(TOOLS)/bin/uv || { $(PYTHON) -m venv $(TOOLS) && $(TOOLS)/bin/python -m pip install 'uv==$(UV_VERSION)'; }
 	$(TOOLS)/bin/uv pip compile pyproject.toml --extra test --universal --fork-strategy fewest --python-version 3.11 \
 	  --custom-compile-command 'make lock' --output-file $(LOCK)
+
+# The dashboards draw with a partial plotly.js built from the pinned versions in
+# tools/plotly-bundle/package-lock.json; the built file is committed, so only this target needs npm.
+plotly-bundle:
+	cd tools/plotly-bundle && npm ci --ignore-scripts --no-audit --no-fund && npm run build
 
 test-latest:
 	$(call require_python,$(PYTHON))
