@@ -41,6 +41,12 @@ DEFAULT_PORT = 8866
 TEMPLATE = "natsam"
 #: The dashboard a viewer is sent to first.
 START_DASHBOARD = "kommunprofil.ipynb"
+#: Kernels kept ready per dashboard, each having run its notebook already (Voila's preheated
+#: kernels): a viewer gets a finished page instead of waiting for a kernel to start and run it.
+DEFAULT_POOL_SIZE = 1
+#: JupyterLab extensions a dashboard page does not load: the dashboards draw their figures with
+#: the template's partial plotly.js, so jupyterlab-plotly's full 4.8 MB bundle is not needed.
+EXTENSION_DENYLIST = ("jupyterlab-plotly",)
 
 
 def template_root() -> Path:
@@ -155,11 +161,15 @@ def prepare_index() -> None:
     explorer_inputs(load_spec(published_spec_path()), load_panel())
 
 
-def voila_command(folder: Path, host: str, port: int, *, open_browser: bool = False) -> list[str]:
+def voila_command(folder: Path, host: str, port: int, *, open_browser: bool = False,
+                  pool_size: int = DEFAULT_POOL_SIZE) -> list[str]:
     """The command line that runs Voila on the dashboards in ``folder``.
 
     Sources are stripped, tracebacks hidden from viewers, the ``natsam`` template used, and Voila
     may not move to another port when ``port`` is taken (its default is to try 50 others).
+    ``pool_size`` kernels per dashboard are kept ready, each having run its notebook (0: none, every
+    viewer waits for a kernel to start and run the notebook). jupyterlab-plotly is not loaded
+    (see :data:`EXTENSION_DENYLIST`).
     """
     command = [
         sys.executable, "-m", "voila", str(folder),
@@ -169,7 +179,10 @@ def voila_command(folder: Path, host: str, port: int, *, open_browser: bool = Fa
         f"--VoilaConfiguration.template={TEMPLATE}",
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
+        *(f"--VoilaConfiguration.extension_denylist={name}" for name in EXTENSION_DENYLIST),
     ]
+    if pool_size > 0:
+        command += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool_size}"]
     if not open_browser:
         command.append("--no-browser")
     return command

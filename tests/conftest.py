@@ -147,8 +147,8 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory, geography_cache: Path) 
 @pytest.fixture
 def shown(monkeypatch: pytest.MonkeyPatch) -> list:
     """Everything the dashboards' FigureOutput displays (instead of printing megabytes of JSON)."""
-    from natsam_analysis.dashboard import widgets as dashboard_widgets
+    from natsam_analysis.dashboard import figure
 
     sent: list = []
-    monkeypatch.setattr(dashboard_widgets, "display", lambda obj, **kwargs: sent.append(obj))
+    monkeypatch.setattr(figure, "display", lambda obj, **kwargs: sent.append(obj))
     return sent

@@ -54,7 +54,8 @@ from natsam_analysis.composite.published import (
 )
 from natsam_analysis.composite.spec import IndexSpec
 from natsam_analysis.dashboard.base import DEFAULT_MUNICIPALITY, MunicipalityDashboard
-from natsam_analysis.dashboard.widgets import FigureOutput, fluid_layout, guarded, note_html
+from natsam_analysis.dashboard.figure import FigureOutput
+from natsam_analysis.dashboard.widgets import fluid_layout, guarded, note_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.panel import is_synthetic, source_line
@@ -498,9 +499,9 @@ class IndexutforskarenApp(MunicipalityDashboard):
         choices = widgets.VBox([self.weights_heading, *self._weight_rows, self.normalisation_choice,
                                 self.aggregation_choice, self.reset_button, self.downloads],
                                layout=widgets.Layout(flex="0 1 560px", min_width="300px"))
-        right = widgets.VBox([self.summary, self.map.output], layout=widgets.Layout(flex="1 1 420px", min_width="300px"))
+        right = widgets.VBox([self.summary, self.map.widget], layout=widgets.Layout(flex="1 1 420px", min_width="300px"))
         body = widgets.HBox([choices, right], layout=widgets.Layout(flex_flow="row wrap"))
-        self._root = widgets.VBox([self.title, self.note, self.intro, controls, self.status, body, self.chart.output])
+        self._root = widgets.VBox([self.title, self.note, self.intro, controls, self.status, body, self.chart.widget])
         self._root.add_class("natsam-indexutforskaren")
 
     # ------------------------------------------------------------------ figures

@@ -23,7 +23,8 @@ import pandas as pd
 from natsam_analysis import catalog as catalog_mod
 from natsam_analysis import geography
 from natsam_analysis.dashboard.base import DEFAULT_MUNICIPALITY, MunicipalityDashboard
-from natsam_analysis.dashboard.widgets import FigureOutput, fluid_layout, guarded, note_html
+from natsam_analysis.dashboard.figure import FigureOutput
+from natsam_analysis.dashboard.widgets import fluid_layout, guarded, note_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import peers
@@ -165,11 +166,11 @@ class KommunprofilApp(MunicipalityDashboard):
         controls = widgets.HBox([self.municipality, self.pillar_choice, self.language],
                                 layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         # Side by side on a desktop, one above the other on a phone (each at least 300 px wide).
-        left = widgets.VBox([self.percentiles.output], layout=widgets.Layout(flex="1 1 520px", min_width="300px"))
-        right = widgets.VBox([self.map.output], layout=widgets.Layout(flex="1 1 420px", min_width="300px"))
+        left = widgets.VBox([self.percentiles.widget], layout=widgets.Layout(flex="1 1 520px", min_width="300px"))
+        right = widgets.VBox([self.map.widget], layout=widgets.Layout(flex="1 1 420px", min_width="300px"))
         body = widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))
         self._root = widgets.VBox([self.title, self.note, self.intro, controls, self.header, self.status, body,
-                                   self.indicator_choice, self.series.output])
+                                   self.indicator_choice, self.series.widget])
         self._root.add_class("natsam-kommunprofil")
 
     # ------------------------------------------------------------------ figures

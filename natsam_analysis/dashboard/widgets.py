@@ -7,12 +7,9 @@ import logging
 from collections.abc import Callable
 
 import ipywidgets as widgets
-import plotly.graph_objects as go
-from IPython.display import display
 
 from natsam_analysis import geography
 from natsam_analysis.errors import NatsamError
-from natsam_analysis.viz.theme import mimebundle
 
 log = logging.getLogger(__name__)
 
@@ -43,28 +40,6 @@ def language_toggle(lang: str) -> widgets.ToggleButtons:
         options=[("Svenska", "sv"), ("English", "en")], value=lang,
         style={"button_width": "80px"}, layout=widgets.Layout(width="auto"),
     )
-
-
-class FigureOutput:
-    """A place on a dashboard where a plotly figure is shown and replaced by callbacks.
-
-    The figure goes out as plotly's MIME bundle, drawn by the plotly renderer that Voila serves as a
-    static (cacheable) asset. A ``go.FigureWidget`` would instead ship its ~5 MB JavaScript bundle
-    through the kernel for every widget and make a dashboard's first plot several times slower.
-    ``figure`` keeps the go.Figure last shown.
-    """
-
-    def __init__(self, fig: go.Figure):
-        self.output = widgets.Output()
-        self.figure = fig
-        self.show(fig)
-
-    def show(self, fig: go.Figure) -> None:
-        """Replace the figure (the old one stays on screen until the new one arrives)."""
-        self.figure = fig
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(mimebundle(fig), raw=True)
 
 
 def note_html(text: str, *, demo: bool) -> str:

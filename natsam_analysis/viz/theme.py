@@ -65,15 +65,25 @@ pio.templates[TEMPLATE] = go.layout.Template(layout={
 })
 
 
+def figure_json(fig: go.Figure, config: dict | None = None) -> str:
+    """The figure as the JSON text plotly.js draws (``data``, ``layout`` and the suite's ``config``).
+
+    What both :func:`mimebundle` and the dashboards' figure widget send to the browser; numeric
+    arrays are encoded as plotly's typed arrays.
+    """
+    payload = fig.to_plotly_json()
+    payload = {"data": payload["data"], "layout": payload["layout"],
+               "config": dict(PLOTLY_CONFIG if config is None else config)}
+    return pio.json.to_json_plotly(payload)
+
+
 def mimebundle(fig: go.Figure, config: dict | None = None) -> dict:
     """The figure as plotly's MIME bundle (what ``fig.show()`` sends), with the suite's plot config.
 
     Built without importing plotly's renderer machinery, which pulls in nbformat and jsonschema and
     costs a dashboard seconds at start-up.
     """
-    payload = json.loads(pio.to_json(fig, validate=False))
-    payload["config"] = dict(PLOTLY_CONFIG if config is None else config)
-    return {"application/vnd.plotly.v1+json": payload}
+    return {"application/vnd.plotly.v1+json": json.loads(figure_json(fig, config))}
 
 
 def show(fig: go.Figure) -> None:
