@@ -28,6 +28,17 @@ from natsam_analysis.sources import demo
 EXIT_ERROR = 2
 
 
+def _non_negative(text: str) -> int:
+    """argparse type: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; use 0 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``natsam`` and its subcommands."""
     parser = argparse.ArgumentParser(
@@ -69,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--open", action="store_true", help="open the dashboard in a web browser")
     serve_cmd.add_argument("--dashboards", type=Path, default=None, metavar="FOLDER",
                            help="folder of dashboard notebooks (default: the project's dashboards/)")
+    serve_cmd.add_argument("--pool-size", type=_non_negative, default=serve.DEFAULT_POOL_SIZE, metavar="N",
+                           help="kernels kept ready per dashboard, each having run its notebook, so a viewer "
+                           "gets a finished page at once (default: %(default)s; 0: every viewer waits for a "
+                           "kernel to start; each ready kernel holds a few hundred MB)")
     serve_cmd.set_defaults(run=_run_serve)
 
     index_cmd = commands.add_parser(
@@ -275,7 +290,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         print(f"natsam: warning: the index explorer cannot show the published index: {exc}", file=sys.stderr)
     print(f"Dashboards: {serve.dashboard_url(args.host, args.port, serve.start_page(folder))}")
     print("Stop the server with Ctrl-C.", flush=True)
-    return serve.run_voila(folder, args.host, args.port, open_browser=args.open)
+    return serve.run_voila(folder, args.host, args.port, open_browser=args.open, pool_size=args.pool_size)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,8 +45,11 @@ START_DASHBOARD = "kommunprofil.ipynb"
 #: kernels): a viewer gets a finished page instead of waiting for a kernel to start and run it.
 DEFAULT_POOL_SIZE = 1
 #: JupyterLab extensions a dashboard page does not load: the dashboards draw their figures with
-#: the template's partial plotly.js, so jupyterlab-plotly's full 4.8 MB bundle is not needed.
-EXTENSION_DENYLIST = ("jupyterlab-plotly",)
+#: the template's partial plotly.js, so jupyterlab-plotly's full 4.8 MB bundle is not needed, and
+#: they show no code, so no syntax-highlighting theme.
+EXTENSION_DENYLIST = ("jupyterlab-plotly", "jupyterlab_pygments")
+#: The kernel websocket connection: jupyter_server's, with small messages sent at once (see the module).
+KERNEL_CONNECTION = "natsam_analysis.dashboard.kernel_socket.NoDelayKernelConnection"
 
 
 def template_root() -> Path:
@@ -180,6 +183,7 @@ def voila_command(folder: Path, host: str, port: int, *, open_browser: bool = Fa
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
         *(f"--VoilaConfiguration.extension_denylist={name}" for name in EXTENSION_DENYLIST),
+        f"--Voila.kernel_websocket_connection_class={KERNEL_CONNECTION}",
     ]
     if pool_size > 0:
         command += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool_size}"]
@@ -196,13 +200,14 @@ def voila_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_voila(folder: Path, host: str, port: int, *, open_browser: bool = False) -> int:
+def run_voila(folder: Path, host: str, port: int, *, open_browser: bool = False,
+              pool_size: int = DEFAULT_POOL_SIZE) -> int:
     """Run Voila on ``folder`` in the foreground until it stops; return its exit status.
 
     On POSIX systems this process becomes the Voila server (``exec``), so Ctrl-C and signals reach
     Voila directly; elsewhere Voila runs as a child process.
     """
-    command = voila_command(folder, host, port, open_browser=open_browser)
+    command = voila_command(folder, host, port, open_browser=open_browser, pool_size=pool_size)
     env = voila_environment()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -228,6 +233,8 @@ class VoilaServer:
         Where to listen (see :func:`free_port` for a port nobody uses).
     log_path
         File that receives Voila's output (default: discarded).
+    pool_size
+        Kernels kept ready per dashboard (see :func:`voila_command`).
     startup_timeout
         Seconds to wait for the server to accept connections.
 
@@ -238,8 +245,10 @@ class VoilaServer:
     """
 
     def __init__(self, folder: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-                 log_path: Path | None = None, startup_timeout: float = 60.0) -> None:
+                 log_path: Path | None = None, startup_timeout: float = 60.0,
+                 pool_size: int = DEFAULT_POOL_SIZE) -> None:
         self.folder = Path(folder)
+        self.pool_size = pool_size
         self.host = host
         self.port = port
         self.log_path = Path(log_path) if log_path else None
@@ -256,7 +265,7 @@ class VoilaServer:
         check_port(self.host, self.port)
         self._log = open(self.log_path, "wb") if self.log_path else None
         self._process = subprocess.Popen(
-            voila_command(self.folder, self.host, self.port), env=voila_environment(),
+            voila_command(self.folder, self.host, self.port, pool_size=self.pool_size), env=voila_environment(),
             stdin=subprocess.DEVNULL, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )
         try:

@@ -115,6 +115,26 @@ def test_voila_command_strips_sources_and_keeps_its_port(dashboards: Path) -> No
     assert env["JUPYTER_PATH"].split(os.pathsep) == [str(serve.template_root()), "/elsewhere"]
 
 
+def test_voila_command_keeps_kernels_ready_and_loads_what_the_dashboards_need(dashboards: Path) -> None:
+    command = serve.voila_command(dashboards, "127.0.0.1", 8870)
+    for option in ("--VoilaConfiguration.preheat_kernel=True", "--VoilaConfiguration.default_pool_size=1",
+                   "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
+                   "--Voila.kernel_websocket_connection_class="
+                   "natsam_analysis.dashboard.kernel_socket.NoDelayKernelConnection"):
+        assert option in command
+    assert "--VoilaConfiguration.default_pool_size=3" in serve.voila_command(dashboards, "127.0.0.1", 8870, pool_size=3)
+    cold = serve.voila_command(dashboards, "127.0.0.1", 8870, pool_size=0)
+    assert not any("preheat" in option or "pool_size" in option for option in cold)
+
+
+@pytest.mark.parametrize("value", ["-1", "two"])
+def test_serve_refuses_a_bad_pool_size(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--pool-size", value])
+    assert exit_info.value.code == 2
+    assert "--pool-size" in capsys.readouterr().err
+
+
 def test_background_server_refuses_a_busy_port(dashboards: Path, busy_port: int) -> None:
     server = serve.VoilaServer(dashboards, port=busy_port)
     with pytest.raises(NatsamError, match=f"Port {busy_port} on 127.0.0.1 is already in use"):
@@ -167,9 +187,10 @@ def test_serve_warns_and_still_serves_when_the_index_cannot_be_built(
 
     served = []
     monkeypatch.setattr(serve, "prepare_index", broken_index)
-    monkeypatch.setattr(serve, "run_voila", lambda folder, host, port, open_browser=False: served.append(port) or 0)
-    assert main(["serve", "--port", "8871", "--dashboards", str(dashboards)]) == 0
-    assert served == [8871]
+    monkeypatch.setattr(serve, "run_voila", lambda folder, host, port, open_browser=False, pool_size=1:
+                        served.append((port, pool_size)) or 0)
+    assert main(["serve", "--port", "8871", "--dashboards", str(dashboards), "--pool-size", "2"]) == 0
+    assert served == [(8871, 2)]
     err = capsys.readouterr().err
     assert "warning: the index explorer cannot show the published index: indicator N01982" in err
 
