@@ -48,6 +48,34 @@ function laidOut(el) {
   });
 }
 
+// GeoJSON assets, parsed once per page and shared by every trace that names them.
+const ASSET = "natsam-asset:";
+const parsedAssets = new Map();
+
+function resolveAssets(figure, assets) {
+  for (const trace of figure.data || []) {
+    if (typeof trace.geojson === "string" && trace.geojson.startsWith(ASSET)) {
+      const name = trace.geojson.slice(ASSET.length);
+      if (!parsedAssets.has(name)) parsedAssets.set(name, JSON.parse(assets[name]));
+      trace.geojson = parsedAssets.get(name);
+    }
+  }
+  return figure;
+}
+
+// The figures of a page are drawn one at a time, and the browser paints between two of them: the
+// first figure is on screen while the next is drawn, instead of all appearing together.
+function nextFrame() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+function inTurn(draw) {
+  const previous = window.natsamDrawing || Promise.resolve();
+  const turn = previous.then(draw);
+  window.natsamDrawing = turn.catch(() => {}).then(nextFrame);
+  return turn;
+}
+
 async function render({ model, el }) {
   el.classList.add("natsam-figure");
   const plot = document.createElement("div");
@@ -69,8 +97,8 @@ async function render({ model, el }) {
   const drawLatest = async () => {
     do {
       stale = false;
-      const figure = JSON.parse(model.get("figure"));
-      await Plotly.react(plot, figure.data || [], figure.layout || {}, figure.config || {});
+      const figure = resolveAssets(JSON.parse(model.get("figure")), model.get("assets"));
+      await inTurn(() => Plotly.react(plot, figure.data || [], figure.layout || {}, figure.config || {}));
       draws += 1;
       el.dataset.draws = String(draws);
       performance.mark("natsam-figure-drawn", { detail: { draws } });

@@ -4,7 +4,7 @@ Examples
 --------
 >>> import plotly.graph_objects as go
 >>> fig = apply_theme(go.Figure(), note="Demodata – syntetiska värden, inte officiell statistik")
->>> fig.layout.annotations[0].text
+>>> source_note(fig)
 'Demodata – syntetiska värden, inte officiell statistik'
 """
 
@@ -65,16 +65,19 @@ pio.templates[TEMPLATE] = go.layout.Template(layout={
 })
 
 
-def figure_json(fig: go.Figure, config: dict | None = None) -> str:
-    """The figure as the JSON text plotly.js draws (``data``, ``layout`` and the suite's ``config``).
-
-    What both :func:`mimebundle` and the dashboards' figure widget send to the browser; numeric
-    arrays are encoded as plotly's typed arrays.
-    """
+def figure_payload(fig: go.Figure, config: dict | None = None) -> dict:
+    """What plotly.js draws: the figure's ``data`` and ``layout`` (not copied) and the suite's ``config``."""
     payload = fig.to_plotly_json()
-    payload = {"data": payload["data"], "layout": payload["layout"],
-               "config": dict(PLOTLY_CONFIG if config is None else config)}
-    return pio.json.to_json_plotly(payload)
+    return {"data": payload["data"], "layout": payload["layout"],
+            "config": dict(PLOTLY_CONFIG if config is None else config)}
+
+
+def figure_json(fig: go.Figure, config: dict | None = None) -> str:
+    """:func:`figure_payload` as JSON text, numeric arrays encoded as plotly's typed arrays.
+
+    What both :func:`mimebundle` and the dashboards' figure widget send to the browser.
+    """
+    return pio.json.to_json_plotly(figure_payload(fig, config))
 
 
 def mimebundle(fig: go.Figure, config: dict | None = None) -> dict:

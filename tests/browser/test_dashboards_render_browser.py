@@ -3,15 +3,19 @@
 For each notebook in ``dashboards/`` and each screen (1280x800 and 390x844): every plotly figure on
 the page has drawn marks (bars, lines or markers, map paths), no output shows "Javascript Error",
 nothing is written to stderr, no console or page error occurs, no request leaves the machine, and
-the page is no wider than the screen (nothing to scroll sideways on a phone).
+the page is no wider than the screen (nothing to scroll sideways on a phone). The figures are drawn
+by the dashboards' partial plotly.js (the version of the plotly package, the trace types of
+``TRACE_TYPES``), each once, and jupyterlab-plotly's bundle is not loaded.
 """
 
 from __future__ import annotations
 
+import plotly.offline
 import pytest
 from conftest import DESKTOP, PHONE
 
 from natsam_analysis import config
+from natsam_analysis.dashboard.figure import TRACE_TYPES
 
 PLOT = ".js-plotly-plot"
 TIMEOUT = 90_000  # ms: kernel start plus first execution on a slow CI machine
@@ -65,6 +69,17 @@ def test_dashboard_draws_every_chart(page, voila, notebook):
             assert fig["title"]["bottom"] <= fig["legend"]["top"], fig
     maps = [f for f in figures if "choropleth" in f["traces"]]
     assert len(maps) == 1 and maps[0]["marks"] >= 290  # every municipality on the map
+    # drawn by the template's partial plotly.js, each figure once; jupyterlab-plotly is not loaded
+    drawn = page.evaluate("""() => ({
+        version: window.Plotly && window.Plotly.version,
+        traces: window.Plotly ? Object.keys(window.Plotly.PlotSchema.get().traces).sort() : [],
+        draws: Array.from(document.querySelectorAll('.natsam-figure')).map(el => el.dataset.draws),
+        scripts: performance.getEntriesByType('resource').map(r => r.name)})""")
+    assert drawn["version"] == plotly.offline.get_plotlyjs_version()
+    assert drawn["traces"] == sorted(TRACE_TYPES)
+    assert drawn["draws"] == ["1"] * n_figures, drawn["draws"]
+    assert any(name.endswith("/plotly-natsam.min.js") for name in drawn["scripts"])
+    assert not any("jupyterlab-plotly" in name for name in drawn["scripts"])
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1, f"the page is {overflow} px wider than the screen"
     page.assert_clean()
