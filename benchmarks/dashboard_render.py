@@ -372,9 +372,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(".", end="", flush=True)
             settle(server)
             pool = [(p.memory_full_info().uss / 2**20) for p in kernel_processes(server)]
+            ready = args.pool_size * (len(names) + 1)
             browser.close()
     print()
-    report(names, first, wall, every, timeline, steps, redraws, memory, pool, args)
+    report(names, first, wall, every, timeline, steps, redraws, memory, (pool, ready), args)
     return 0
 
 
@@ -428,9 +429,10 @@ def report(names, first, wall, every, timeline, steps, redraws, memory, pool, ar
             uss = statistics.median(m[0] for m in memory[name])
             rss = statistics.median(m[1] for m in memory[name])
             print(f"  {name:<{width}}{uss:.0f} / {rss:.0f}")
-    if pool:
-        print(f"  kernels left when every page is closed (the ready ones): {len(pool)}, "
-              f"{sum(pool):.0f} MB unique in all")
+    kernels, ready = pool
+    if kernels:
+        print(f"  kernels at the end: {len(kernels)} ({ready} ready, the rest of closed pages, which Voila "
+              f"keeps running), {sum(kernels):.0f} MB unique in all")
 
 
 if __name__ == "__main__":
