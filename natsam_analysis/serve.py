@@ -44,6 +44,11 @@ START_DASHBOARD = "kommunprofil.ipynb"
 #: Kernels kept ready per dashboard, each having run its notebook already (Voila's preheated
 #: kernels): a viewer gets a finished page instead of waiting for a kernel to start and run it.
 DEFAULT_POOL_SIZE = 1
+#: Seconds after a viewer took a ready kernel before its successor is started (Voila's default: 1):
+#: starting a kernel and running a notebook would otherwise compete with that viewer's page, which
+#: needs about two seconds. A viewer who comes sooner waits for that successor; serve many viewers
+#: with a larger pool (``natsam serve --pool-size``).
+POOL_FILL_DELAY = 2
 #: JupyterLab extensions a dashboard page does not load: the dashboards draw their figures with
 #: the template's partial plotly.js, so jupyterlab-plotly's full 4.8 MB bundle is not needed, and
 #: they show no code, so no syntax-highlighting theme.
@@ -186,7 +191,8 @@ def voila_command(folder: Path, host: str, port: int, *, open_browser: bool = Fa
         f"--Voila.kernel_websocket_connection_class={KERNEL_CONNECTION}",
     ]
     if pool_size > 0:
-        command += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool_size}"]
+        command += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool_size}",
+                    f"--VoilaKernelManager.fill_delay={POOL_FILL_DELAY}"]
     if not open_browser:
         command.append("--no-browser")
     return command

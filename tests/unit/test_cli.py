@@ -118,13 +118,14 @@ def test_voila_command_strips_sources_and_keeps_its_port(dashboards: Path) -> No
 def test_voila_command_keeps_kernels_ready_and_loads_what_the_dashboards_need(dashboards: Path) -> None:
     command = serve.voila_command(dashboards, "127.0.0.1", 8870)
     for option in ("--VoilaConfiguration.preheat_kernel=True", "--VoilaConfiguration.default_pool_size=1",
+                   f"--VoilaKernelManager.fill_delay={serve.POOL_FILL_DELAY}",
                    "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
                    "--Voila.kernel_websocket_connection_class="
                    "natsam_analysis.dashboard.kernel_socket.NoDelayKernelConnection"):
         assert option in command
     assert "--VoilaConfiguration.default_pool_size=3" in serve.voila_command(dashboards, "127.0.0.1", 8870, pool_size=3)
     cold = serve.voila_command(dashboards, "127.0.0.1", 8870, pool_size=0)
-    assert not any("preheat" in option or "pool_size" in option for option in cold)
+    assert not any("preheat" in option or "pool_size" in option or "fill_delay" in option for option in cold)
 
 
 @pytest.mark.parametrize("value", ["-1", "two"])
