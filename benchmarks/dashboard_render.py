@@ -46,7 +46,14 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from natsam_analysis import config
-from natsam_analysis.serve import DEFAULT_POOL_SIZE, VoilaServer, free_port, prepare_data, prepare_index
+from natsam_analysis.serve import (
+    DEFAULT_POOL_SIZE,
+    POOL_FILL_DELAY,
+    VoilaServer,
+    free_port,
+    prepare_data,
+    prepare_index,
+)
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -64,6 +71,8 @@ MARKS = (".js-plotly-plot .barlayer .point, .js-plotly-plot .scatterlayer .js-li
 #: Seconds without a new draw after which a redraw counts as finished.
 QUIET = 1.0
 REDRAW_TIMEOUT = 20.0
+#: When the last page was requested (time.monotonic()); its ready kernel is replaced POOL_FILL_DELAY later.
+LAST_REQUEST = [0.0]
 #: The municipality chosen in the redraw test (another one if the dashboard starts on it).
 OTHER_MUNICIPALITIES = ("Kiruna (2584)", "Lund (1281)")
 
@@ -102,14 +111,17 @@ TIMELINE = """() => {
   const bundle = performance.getEntriesByType('resource').find(r => r.name.includes('plotly-natsam'));
   const ready = performance.getEntriesByName('natsam-plotly-ready')[0];
   const m = window.__natsamBench.marks;
+  const draw = performance.getEntriesByName('natsam-figure-draw')[0];
   return {server: nav.responseStart, transfer: nav.responseEnd, front_end: nav.loadEventEnd,
           widgets: m.widgets ?? null, plotly_ready: ready ? ready.startTime : null,
           plotly_eval: ready && bundle ? ready.startTime - bundle.responseEnd : null,
+          draw_start: draw ? draw.startTime : null, draw: draw ? draw.duration : null,
           first_plot: m.first_plot ?? m.empty ?? null};
 }"""
 TIMELINE_STEPS = [("server", "server (first byte)"), ("transfer", "page transfer (last byte)"),
                   ("front_end", "front end loaded"), ("widgets", "widgets shown"),
                   ("plotly_ready", "plotly.js ready"), ("plotly_eval", "  of which plotly.js evaluation"),
+                  ("draw_start", "first figure's drawing starts"), ("draw", "  and takes"),
                   ("first_plot", "first plot / first output")]
 
 
@@ -138,8 +150,11 @@ def server_processes(server: VoilaServer) -> list[psutil.Process]:
 
 
 def settle(server: VoilaServer, *, threshold: float = 10.0, timeout: float = 30.0) -> None:
-    """Wait until the server's processes (Voila and its kernels) are idle: none above ``threshold`` %
-    of a core for two windows of 0.25 s in a row (or ``timeout`` seconds)."""
+    """Wait until the server is idle: the kernel that replaces the last one a page took has been
+    started (``POOL_FILL_DELAY`` after that page's request), and none of the server's processes (Voila
+    and its kernels) is above ``threshold`` % of a core for two windows of 0.25 s in a row (or
+    ``timeout`` seconds)."""
+    time.sleep(max(0.0, LAST_REQUEST[0] + POOL_FILL_DELAY + 0.5 - time.monotonic()))
     deadline = time.monotonic() + timeout
     quiet = 0
     while time.monotonic() < deadline and quiet < 2:
@@ -200,6 +215,7 @@ def open_page(browser, url: str, *, dashboard: bool):
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.add_init_script(PAGE_PROBE)
+    LAST_REQUEST[0] = time.monotonic()
     start = time.perf_counter()
     page.goto(url, timeout=TIMEOUT)
     page.wait_for_selector(MARKS if dashboard else f"text={EMPTY_MARKER}", timeout=TIMEOUT, state="visible")
