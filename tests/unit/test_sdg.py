@@ -1,0 +1,169 @@
+"""SDSN's scoring rules with hand-computed expectations at every boundary."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from natsam_analysis.errors import NatsamError
+from natsam_analysis.metrics.sdg import (
+    RESULT_COLUMNS,
+    Bounds,
+    colour_scale,
+    goal_colour,
+    indicator_colour,
+    indicator_score,
+    score_units,
+    trend,
+)
+
+HIGHER = Bounds(direction=1, optimum=100, green=80, red=50, lower_bound=0, trend_from=2015)
+LOWER = Bounds(direction=-1, optimum=0, green=10, red=20, lower_bound=40, trend_from=2015)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(120, 100.0), (-5, 0.0), (65, 65.0), (0, 0.0), (100, 100.0)])
+def test_score_is_censored_to_0_100(value, expected):
+    assert indicator_score(value, HIGHER) == expected
+
+
+def test_lower_is_better_scores_from_the_lower_bound_down():
+    assert indicator_score(10, LOWER) == 75.0  # 100 x (10 - 40) / (0 - 40)
+    assert indicator_score(50, LOWER) == 0.0 and indicator_score(-1, LOWER) == 100.0
+    assert math.isnan(indicator_score(math.nan, LOWER))
+
+
+@pytest.mark.parametrize(("value", "colour"), [
+    (80, "green"),      # exactly on the green threshold
+    (79.9, "yellow"),
+    (65, "yellow"),     # exactly on the midpoint of the thresholds
+    (64.9, "orange"),
+    (50, "orange"),     # exactly on the red threshold: not worse than it
+    (49.9, "red"),
+    (math.nan, "grey"),
+])
+def test_indicator_colour_at_the_thresholds(value, colour):
+    assert indicator_colour(value, HIGHER) == colour
+
+
+@pytest.mark.parametrize(("value", "colour"), [(10, "green"), (15, "yellow"), (15.1, "orange"), (20, "orange"),
+                                               (20.1, "red")])
+def test_indicator_colour_when_lower_is_better(value, colour):
+    assert indicator_colour(value, LOWER) == colour
+
+
+@pytest.mark.parametrize(("value", "scale"), [(0, 0.0), (25, 0.5), (50, 1.0), (65, 1.5), (80, 2.0), (90, 2.5),
+                                              (100, 3.0), (130, 3.0), (-10, 0.0)])
+def test_colour_scale_is_piecewise_linear_and_censored(value, scale):
+    assert colour_scale(value, HIGHER) == pytest.approx(scale)
+
+
+def test_colour_scale_when_lower_is_better():
+    assert colour_scale(15, LOWER) == pytest.approx(1.5) and colour_scale(30, LOWER) == pytest.approx(0.5)
+
+
+def test_goal_with_one_indicator_takes_its_colour():
+    assert goal_colour([(90, HIGHER)]) == "green"
+    assert goal_colour([(70, HIGHER)]) == "yellow"
+    assert goal_colour([(55, HIGHER)]) == "orange"   # scale 1.17: below 1.5
+    assert goal_colour([(10, HIGHER)]) == "red"
+    assert goal_colour([(math.nan, HIGHER)]) == "grey"
+
+
+def test_goal_colour_uses_the_two_lowest_indicators():
+    # exactly one red indicator: 25 (scale 0.5) and 90 (2.5) average 1.5: not below 1.5, below 2
+    assert goal_colour([(25, HIGHER), (90, HIGHER), (100, HIGHER)]) == "yellow"
+    # a red and a yellow below 1 on average: red only when both are red
+    assert goal_colour([(5, HIGHER), (60, HIGHER)]) == "orange"   # 0.1 and 1.33 -> 0.72
+    assert goal_colour([(5, HIGHER), (40, HIGHER)]) == "red"      # both red
+    # at least 2 on average but one of them yellow: yellow, not green
+    assert goal_colour([(79, HIGHER), (100, HIGHER)]) == "yellow"  # 1.97 and 3 -> 2.48
+    assert goal_colour([(80, HIGHER), (100, HIGHER)]) == "green"
+    # missing values do not count
+    assert goal_colour([(math.nan, HIGHER), (90, HIGHER)]) == "green"
+
+
+def test_trend_at_the_required_and_half_required_rates():
+    # from 35 in 2015 the green threshold (80) needs (80 - 35) / 15 = 3 points a year
+    assert trend([(2015, 35), (2020, 50)], HIGHER) == "on_track"              # exactly 3.0
+    assert trend([(2015, 35), (2020, 49.9)], HIGHER) == "moderately_improving"
+    assert trend([(2015, 35), (2020, 42.5)], HIGHER) == "stagnating"           # exactly half: not above
+    assert trend([(2015, 35), (2020, 42.6)], HIGHER) == "moderately_improving"
+    assert trend([(2015, 35), (2020, 35)], HIGHER) == "stagnating"
+    assert trend([(2015, 35), (2020, 34)], HIGHER) == "decreasing"
+
+
+def test_trend_uses_the_first_observation_from_the_trend_start_and_the_latest():
+    series = [(2010, 0), (2014, 90), (2015, 35), (2017, 10), (2020, 50)]
+    assert trend(series, HIGHER) == "on_track"  # 2015 -> 2020, the earlier years ignored
+
+
+def test_trend_scores_are_capped_but_not_floored():
+    below = Bounds(1, 100, 80, 50, 0, trend_from=2015)
+    # -20 (score -20) to 10 (score 10): 6 a year; required (80 + 20) / 15 = 6.67; half 3.33
+    assert trend([(2015, -20), (2020, 10)], below) == "moderately_improving"
+    # 130 -> 120: both past green once capped at 100, falling from a capped 100 to 100: on track
+    assert trend([(2015, 130), (2020, 120)], below) == "on_track"
+
+
+def test_falling_past_green_is_stagnating_unless_the_2022_rule_is_asked_for():
+    series = [(2015, 95), (2020, 85)]
+    assert trend(series, HIGHER) == "stagnating"
+    assert trend(series, HIGHER, falling_past_green="on_track") == "on_track"
+    assert trend([(2015, 85), (2020, 95)], HIGHER) == "on_track"
+    with pytest.raises(NatsamError, match="falling_past_green"):
+        trend(series, HIGHER, falling_past_green="improving")
+
+
+def test_no_trend_without_a_start_or_with_one_observation():
+    assert trend([(2015, 35), (2020, 50)], Bounds(1, 100, 80, 50, 0)) is None
+    assert trend([(2020, 50)], HIGHER) is None
+    assert trend([(2010, 20), (2020, 50)], HIGHER) is None  # one observation from 2015 on
+    assert trend([(2015, 35), (2020, math.nan)], HIGHER) is None
+
+
+def test_trend_when_lower_is_better():
+    # 30 (score 25) in 2015 to 20 (50) in 2020: 5 a year; required (75 - 25) / 15 = 3.33
+    assert trend([(2015, 30), (2020, 20)], LOWER) == "on_track"
+    assert trend([(2015, 30), (2020, 35)], LOWER) == "decreasing"
+
+
+CODEBOOK = pd.DataFrame({
+    "indicator": ["a", "b", "c"], "sdg": [1, 1, 3], "direction": [1, -1, 1],
+    "optimum": [100, 0, 10], "green": [80, 10, 8], "red": [50, 20, 5], "lower_bound": [0, 40, 0],
+    "trend_from": [2015, None, 2015],
+})
+
+
+def test_score_units_scores_indicators_goals_and_the_index():
+    data = pd.DataFrame({
+        "unit": ["x", "x", "x", "x", "y"], "indicator": ["a", "a", "b", "c", "a"],
+        "year": [2015, 2020, 2020, 2019, 2020], "value": [35, 50, 15, 9, 90],
+    })
+    result = score_units(CODEBOOK, data)
+    assert list(result.columns) == RESULT_COLUMNS
+    x = result[result["unit"] == "x"].set_index(["level", "code"])
+    assert x.loc[("indicator", "a"), "value"] == 50 and x.loc[("indicator", "a"), "year"] == 2020  # the latest
+    assert x.loc[("indicator", "a"), "score"] == 50.0 and x.loc[("indicator", "a"), "trend"] == "on_track"
+    assert x.loc[("indicator", "b"), "score"] == 62.5 and x.loc[("indicator", "b"), "colour"] == "yellow"
+    assert pd.isna(x.loc[("indicator", "b"), "trend"])  # no trend start
+    assert x.loc[("indicator", "c"), "score"] == 90.0 and x.loc[("indicator", "c"), "colour"] == "green"
+    assert x.loc[("goal", "1"), "score"] == 56.25  # mean of 50 and 62.5
+    assert x.loc[("goal", "1"), "colour"] == "orange"  # a on the red threshold (1.0), b at 1.5: 1.25
+    assert x.loc[("goal", "3"), "score"] == 90.0 and x.loc[("goal", "3"), "colour"] == "green"
+    assert x.loc[("index", "index"), "score"] == pytest.approx((56.25 + 90) / 2)
+    y = result[result["unit"] == "y"].set_index(["level", "code"])
+    assert y.loc[("indicator", "c"), "colour"] == "grey" and math.isnan(y.loc[("indicator", "c"), "score"])
+    assert y.loc[("goal", "1"), "score"] == 90.0  # only the indicator that exists
+    assert y.loc[("goal", "3"), "colour"] == "grey" and y.loc[("index", "index"), "score"] == 90.0
+
+
+def test_a_bad_codebook_names_every_unusable_indicator():
+    bad = CODEBOOK.assign(direction=[2, -1, 1], red=[50, 5, 5])
+    with pytest.raises(NatsamError) as error:
+        score_units(bad, pd.DataFrame(columns=["unit", "indicator", "year", "value"]))
+    message = str(error.value)
+    assert "indicator a: direction is 2" in message
+    assert "indicator b: the green threshold (10) must lie at or below the red one (5)" in message
+    assert "indicator c" not in message
