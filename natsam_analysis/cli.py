@@ -86,6 +86,25 @@ def build_parser() -> argparse.ArgumentParser:
                            "kernel to start; each ready kernel holds a few hundred MB)")
     serve_cmd.set_defaults(run=_run_serve)
 
+    sdg_cmd = commands.add_parser(
+        "sdg", help="Agenda 2030 scores by SDSN's method",
+        description="Score indicators, goals and an index by the method of SDSN's Sustainable Development Report.",
+    )
+    sdg_commands = sdg_cmd.add_subparsers(dest="sdg_command", required=True, metavar="SUBCOMMAND")
+    sdg_score = sdg_commands.add_parser(
+        "score", help="score any units' data by a codebook and write the result as CSV",
+        description="Score every unit of DATA.csv (unit,indicator,year,value; each unit's latest value is "
+        "assessed) by CODEBOOK.csv (indicator,sdg,direction,optimum,green,red,lower_bound,trend_from) and "
+        "write unit,level,code,value,year,score,colour,trend for every indicator, goal and the index.",
+    )
+    sdg_score.add_argument("--codebook", type=Path, required=True, metavar="CODEBOOK.csv", help="the codebook")
+    sdg_score.add_argument("--data", type=Path, required=True, metavar="DATA.csv", help="the observations")
+    sdg_score.add_argument("--out", type=Path, required=True, metavar="RESULT.csv", help="where to write the result")
+    sdg_score.add_argument("--falling-past-green", choices=["stagnating", "on_track"], default="stagnating",
+                           help="the trend of a falling indicator past its green threshold (default: %(default)s; "
+                           "on_track: as SDSN's 2022 workbook)")
+    sdg_score.set_defaults(run=_run_sdg_score)
+
     index_cmd = commands.add_parser(
         "index", help="build composite indices from YAML specs",
         description="Composite indices (OECD/JRC handbook method, COINr's conventions). Specs are described "
@@ -167,6 +186,16 @@ def _run_demo(args: argparse.Namespace) -> int:
     print(f"  seed:   {entry['seed']}")
     print(f"  sha256: {entry['sha256']}")
     print(demo_note())
+    return 0
+
+
+def _run_sdg_score(args: argparse.Namespace) -> int:
+    from natsam_analysis.sources.sdg_files import score_files
+
+    result = score_files(args.codebook, args.data, args.out, falling_past_green=args.falling_past_green)
+    units = result["unit"].nunique()
+    indicators = (result["level"] == "indicator").sum() // max(units, 1)
+    print(f"Scored {units} unit(s) on {indicators} indicator(s); wrote {args.out} ({len(result)} rows)")
     return 0
 
 

@@ -219,4 +219,4 @@ def score_units(codebook: pd.DataFrame, data: pd.DataFrame, *,
         present = [s for s in goal_scores if not math.isnan(s)]
         rows.append((unit, "index", "index", math.nan, math.nan,
                      float(np.mean(present)) if present else math.nan, None, None))
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"year": "Int64"})

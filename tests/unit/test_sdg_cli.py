@@ -1,0 +1,96 @@
+"""``natsam sdg score``: any units' data scored by a codebook, bad files reported row by row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from natsam_analysis.cli import main
+from natsam_analysis.metrics.sdg import RESULT_COLUMNS
+
+CODEBOOK = """indicator,sdg,direction,optimum,green,red,lower_bound,trend_from
+a,1,1,100,80,50,0,2015
+b,1,-1,0,10,20,40,
+c,3,1,10,8,5,0,2015
+"""
+DATA = """unit,indicator,year,value
+Lund,a,2015,95
+Lund,a,2020,85
+Lund,b,2020,15
+Lund,c,2019,9
+Kiruna,a,2020,
+Kiruna,a,2019,90
+"""
+
+
+def _write(folder: Path, codebook: str = CODEBOOK, data: str = DATA) -> tuple[Path, Path, Path]:
+    (folder / "codebook.csv").write_text(codebook, encoding="utf-8")
+    (folder / "data.csv").write_text(data, encoding="utf-8")
+    return folder / "codebook.csv", folder / "data.csv", folder / "result.csv"
+
+
+def _run(codebook: Path, data: Path, out: Path, *extra: str) -> int:
+    return main(["sdg", "score", "--codebook", str(codebook), "--data", str(data), "--out", str(out), *extra])
+
+
+def test_scores_any_units_and_writes_the_result(tmp_path, capsys):
+    codebook, data, out = _write(tmp_path)
+    assert _run(codebook, data, out) == 0
+    assert "Scored 2 unit(s) on 3 indicator(s)" in capsys.readouterr().out
+    result = pd.read_csv(out, dtype={"code": str})
+    assert list(result.columns) == RESULT_COLUMNS
+    lund = result[result["unit"] == "Lund"].set_index(["level", "code"])
+    assert lund.loc[("indicator", "a"), "value"] == 85 and lund.loc[("indicator", "a"), "year"] == 2020
+    assert lund.loc[("indicator", "a"), "colour"] == "green"
+    assert lund.loc[("indicator", "a"), "trend"] == "stagnating"  # falling past green
+    assert lund.loc[("goal", "1"), "score"] == pytest.approx((85 + 62.5) / 2)
+    assert lund.loc[("index", "index"), "score"] == pytest.approx(((85 + 62.5) / 2 + 90) / 2)
+    kiruna = result[result["unit"] == "Kiruna"].set_index(["level", "code"])
+    assert kiruna.loc[("indicator", "a"), "year"] == 2019  # the empty 2020 value is no observation
+    assert kiruna.loc[("indicator", "c"), "colour"] == "grey"
+
+
+def test_the_2022_rule_for_falling_indicators_past_green(tmp_path):
+    codebook, data, out = _write(tmp_path)
+    assert _run(codebook, data, out, "--falling-past-green", "on_track") == 0
+    result = pd.read_csv(out).set_index(["unit", "level", "code"])
+    assert result.loc[("Lund", "indicator", "a"), "trend"] == "on_track"
+
+
+def test_a_bad_codebook_is_reported_row_by_row_and_nothing_is_written(tmp_path, capsys):
+    bad = CODEBOOK + "a,19,2,x,80,50,0,20x\nd,4,1,0,80,50,100,\n"
+    codebook, data, out = _write(tmp_path, codebook=bad)
+    assert _run(codebook, data, out) == 2
+    err = capsys.readouterr().err
+    for text in ("codebook.csv: 6 problem(s)", "row 5, column 'indicator': 'a' is already on row 2",
+                 "row 5, column 'sdg': '19' is not a goal number", "row 5, column 'direction': '2'",
+                 "row 5, column 'optimum': 'x' is not a number", "row 5, column 'trend_from': '20x'",
+                 "row 6 (d): the optimum (0) must lie above the lower bound (100)"):
+        assert text in err
+    assert not out.exists()
+
+
+def test_a_missing_column_names_the_columns_a_file_needs(tmp_path, capsys):
+    codebook, data, out = _write(tmp_path, data="unit,indicator,value\nLund,a,3\n")
+    assert _run(codebook, data, out) == 2
+    err = capsys.readouterr().err
+    assert "column 'year' is missing" in err and "unit,indicator,year,value" in err
+
+
+def test_bad_data_is_reported_row_by_row(tmp_path, capsys):
+    bad = DATA + "Lund,zz,2020,1\n,a,2020,1\nLund,a,twenty,1\nLund,a,2021,high\nLund,a,2020,3\n"
+    codebook, data, out = _write(tmp_path, data=bad)
+    assert _run(codebook, data, out) == 2
+    err = capsys.readouterr().err
+    for text in ("row 8, column 'indicator': 'zz' is not in the codebook", "row 9, column 'unit': empty",
+                 "row 10, column 'year': 'twenty' is not a year", "row 11, column 'value': 'high' is not a number",
+                 "row 12: Lund, a, 2020 is already on row 3"):
+        assert text in err
+    assert not out.exists()
+
+
+def test_a_missing_file_is_a_clean_error(tmp_path, capsys):
+    assert _run(tmp_path / "nowhere.csv", tmp_path / "data.csv", tmp_path / "out.csv") == 2
+    assert "codebook file" in capsys.readouterr().err
