@@ -35,6 +35,14 @@ def _run(codebook: Path, data: Path, out: Path, *extra: str) -> int:
     return main(["sdg", "score", "--codebook", str(codebook), "--data", str(data), "--out", str(out), *extra])
 
 
+def _fails(tmp_path: Path, capsys: pytest.CaptureFixture[str], **files: str) -> str:
+    """Run on the files; assert a clean error (status 2) and no result file; return the message."""
+    codebook, data, out = _write(tmp_path, **files)
+    assert _run(codebook, data, out) == 2
+    assert not out.exists()
+    return capsys.readouterr().err
+
+
 def test_scores_any_units_and_writes_the_result(tmp_path, capsys):
     codebook, data, out = _write(tmp_path)
     assert _run(codebook, data, out) == 0
@@ -60,35 +68,26 @@ def test_the_2022_rule_for_falling_indicators_past_green(tmp_path):
 
 
 def test_a_bad_codebook_is_reported_row_by_row_and_nothing_is_written(tmp_path, capsys):
-    bad = CODEBOOK + "a,19,2,x,80,50,0,20x\nd,4,1,0,80,50,100,\n"
-    codebook, data, out = _write(tmp_path, codebook=bad)
-    assert _run(codebook, data, out) == 2
-    err = capsys.readouterr().err
+    err = _fails(tmp_path, capsys, codebook=CODEBOOK + "a,19,2,x,80,50,0,20x\nd,4,1,0,80,50,100,\n")
     for text in ("codebook.csv: 6 problem(s)", "row 5, column 'indicator': 'a' is already on row 2",
                  "row 5, column 'sdg': '19' is not a goal number", "row 5, column 'direction': '2'",
                  "row 5, column 'optimum': 'x' is not a number", "row 5, column 'trend_from': '20x'",
                  "row 6 (d): the optimum (0) must lie above the lower bound (100)"):
         assert text in err
-    assert not out.exists()
 
 
 def test_a_missing_column_names_the_columns_a_file_needs(tmp_path, capsys):
-    codebook, data, out = _write(tmp_path, data="unit,indicator,value\nLund,a,3\n")
-    assert _run(codebook, data, out) == 2
-    err = capsys.readouterr().err
+    err = _fails(tmp_path, capsys, data="unit,indicator,value\nLund,a,3\n")
     assert "column 'year' is missing" in err and "unit,indicator,year,value" in err
 
 
 def test_bad_data_is_reported_row_by_row(tmp_path, capsys):
-    bad = DATA + "Lund,zz,2020,1\n,a,2020,1\nLund,a,twenty,1\nLund,a,2021,high\nLund,a,2020,3\n"
-    codebook, data, out = _write(tmp_path, data=bad)
-    assert _run(codebook, data, out) == 2
-    err = capsys.readouterr().err
+    err = _fails(tmp_path, capsys,
+                 data=DATA + "Lund,zz,2020,1\n,a,2020,1\nLund,a,twenty,1\nLund,a,2021,high\nLund,a,2020,3\n")
     for text in ("row 8, column 'indicator': 'zz' is not in the codebook", "row 9, column 'unit': empty",
                  "row 10, column 'year': 'twenty' is not a year", "row 11, column 'value': 'high' is not a number",
                  "row 12: Lund, a, 2020 is already on row 3"):
         assert text in err
-    assert not out.exists()
 
 
 def test_a_missing_file_is_a_clean_error(tmp_path, capsys):
