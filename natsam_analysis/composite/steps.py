@@ -42,7 +42,7 @@ import pandas as pd
 
 from natsam_analysis.composite.framework import Framework
 from natsam_analysis.errors import NatsamError
-from natsam_analysis.metrics.peers import direction_scores
+from natsam_analysis.metrics.percentiles import direction_scores
 
 IMPUTE_METHODS = ("mean", "median", "mean_group", "median_group")
 HISTORY_METHODS = ("latest", "interpolate")

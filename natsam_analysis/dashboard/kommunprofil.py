@@ -27,7 +27,7 @@ from natsam_analysis.dashboard.figure import FigureOutput
 from natsam_analysis.dashboard.widgets import fluid_layout, guarded, note_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
-from natsam_analysis.metrics import peers
+from natsam_analysis.metrics import percentiles
 from natsam_analysis.metrics.coverage import latest_year
 from natsam_analysis.panel import is_synthetic, source_line
 from natsam_analysis.viz import charts, maps
@@ -94,7 +94,7 @@ class KommunprofilApp(MunicipalityDashboard):
 
     def profile(self) -> pd.DataFrame:
         """The current municipality's percentile profile for the current pillar."""
-        return peers.municipality_profile(self.panel, self.catalog, self.municipality_id, self._pillar_kpis(),
+        return percentiles.municipality_profile(self.panel, self.catalog, self.municipality_id, self._pillar_kpis(),
                                           geography.PLATFORM_MUNICIPALITIES)
 
     # ------------------------------------------------------------------ building
@@ -208,8 +208,8 @@ class KommunprofilApp(MunicipalityDashboard):
 
     def series_figure(self):
         """The current indicator over time: the municipality against the national median and quartiles."""
-        national = peers.national_series(self.panel, self.indicator)
-        own = peers.municipality_series(self.panel, self.indicator, self.municipality_id)
+        national = percentiles.national_series(self.panel, self.indicator)
+        own = percentiles.municipality_series(self.panel, self.indicator, self.municipality_id)
         name = self.names[self.municipality_id]
         title = (f"{wrap_label(self._titles()[self.indicator], TITLE_WIDTH, 2)}"
                  f"<br><sub>{label('series_title', self.lang, name=name)}</sub>")

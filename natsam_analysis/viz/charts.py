@@ -19,7 +19,7 @@ def percentile_chart(
 ) -> go.Figure:
     """Horizontal bars of a municipality's percentile in Sweden per indicator, with a marker for its
     percentile among the platform municipalities. ``profile`` comes from
-    :func:`natsam_analysis.metrics.peers.municipality_profile`.
+    :func:`natsam_analysis.metrics.percentiles.municipality_profile`.
     """
     fig = go.Figure()
     _percentile_traces(fig, profile, titles, lang)
@@ -64,7 +64,7 @@ def series_chart(
     """A municipality's time series against the national median and the middle half of municipalities.
 
     ``municipality`` has ``year, value``; ``national`` has ``year, median, q25, q75`` (see
-    :func:`natsam_analysis.metrics.peers.national_series`).
+    :func:`natsam_analysis.metrics.percentiles.national_series`).
     """
     fig = go.Figure(_series_traces(municipality, national, name=name, lang=lang))
     fig.update_xaxes(title=label("year", lang), dtick=1)
@@ -107,7 +107,7 @@ def platform_strip_chart(
 ) -> go.Figure:
     """Each platform municipality's national percentile on every indicator, one colour each.
 
-    ``pct`` is the long frame of :func:`natsam_analysis.metrics.peers.platform_percentiles`.
+    ``pct`` is the long frame of :func:`natsam_analysis.metrics.percentiles.platform_percentiles`.
     """
     fig = go.Figure()
     order = list(dict.fromkeys(pct["kpi"]))

@@ -18,7 +18,7 @@ from scipy.stats import percentileofscore
 
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.metrics.coverage import coverage, latest_year
-from natsam_analysis.metrics.peers import (
+from natsam_analysis.metrics.percentiles import (
     direction_scores, municipality_profile, municipality_series, national_series, percentile_against,
     percentile_ranks, platform_percentiles,
 )
