@@ -31,11 +31,24 @@ from __future__ import annotations
 
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from natsam_analysis.errors import ValidationError
+from natsam_analysis.errors import NatsamError, ValidationError
+
+def read_csv_file(path: Path, what: str, **read_csv) -> pd.DataFrame:
+    """``pd.read_csv(path, **read_csv)``, with a clear error naming ``what`` when the file is missing
+    or is not CSV."""
+    path = Path(path)
+    if not path.is_file():
+        raise NatsamError(f"{what} file {path} not found; give the path to a CSV file.")
+    try:
+        return pd.read_csv(path, **read_csv)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise NatsamError(f"{what} file {path} could not be read as CSV: {exc}") from None
+
 
 PANEL_COLUMNS = ["municipality_id", "kpi", "year", "gender", "value", "status", "source"]
 PANEL_KEY = ["municipality_id", "kpi", "year", "gender"]

@@ -38,6 +38,7 @@ import pandas as pd
 from natsam_analysis.composite import steps
 from natsam_analysis.composite.framework import Framework
 from natsam_analysis.errors import NatsamError, ValidationError
+from natsam_analysis.tables import read_csv_file
 
 UNIT = "uCode"
 UNIT_NAME = "uName"
@@ -167,13 +168,7 @@ def check_step(step: str, params: Mapping[str, Any]) -> list[tuple[str | None, s
 
 
 def _read_csv(path: Path, what: str) -> pd.DataFrame:
-    path = Path(path)
-    if not path.is_file():
-        raise NatsamError(f"{what} file {path} not found; give the path to a CSV file.")
-    try:
-        return pd.read_csv(path, dtype={UNIT: str, "iCode": str, "Parent": str, "Type": str})
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise NatsamError(f"{what} file {path} could not be read as CSV: {exc}") from None
+    return read_csv_file(path, what, dtype={UNIT: str, "iCode": str, "Parent": str, "Type": str})
 
 
 class Coin:

@@ -13,21 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from natsam_analysis.errors import NatsamError, ValidationError
+from natsam_analysis.errors import ValidationError
 from natsam_analysis.metrics.sdg import CODEBOOK_COLUMNS, DATA_COLUMNS, Bounds, score_units
 from natsam_analysis.store import atomic_write
+from natsam_analysis.tables import read_csv_file
 
 NUMBERS = ["optimum", "green", "red", "lower_bound"]
 
 
 def _read(path: Path, what: str, columns: list[str]) -> pd.DataFrame:
-    path = Path(path)
-    if not path.is_file():
-        raise NatsamError(f"{what} file {path} not found; give the path to a CSV file.")
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise NatsamError(f"{what} file {path} could not be read as CSV: {exc}") from None
+    table = read_csv_file(path, what, dtype=str, keep_default_na=False, skipinitialspace=True)
     table.columns = [str(c).strip() for c in table.columns]
     missing = [c for c in columns if c not in table.columns]
     if missing:
