@@ -62,12 +62,11 @@ EMPTY = "empty notebook"
 EMPTY_MARKER = "Tom anteckningsbok"
 TIMEOUT = 120_000  # ms
 ALL_DRAWN_TIMEOUT = 30_000  # ms after the first plot
-#: Drawn marks of every trace type the dashboards' plotly.js holds.
-MARKS = (".js-plotly-plot .barlayer .point, .js-plotly-plot .scatterlayer .js-line, "
-         ".js-plotly-plot .scatterlayer .point, .js-plotly-plot .choroplethlayer path, "
-         ".js-plotly-plot .boxlayer .box, .js-plotly-plot .hm image, .js-plotly-plot .pielayer .slice, "
-         ".js-plotly-plot .sankey .sankey-node, .js-plotly-plot .funnellayer .point, "
-         ".js-plotly-plot .sunburstlayer .slice, .js-plotly-plot .treemaplayer .slice")
+#: Drawn marks of every trace type the dashboards' plotly.js holds, inside a plot, and on the page.
+MARK = (".barlayer .point, .scatterlayer .js-line, .scatterlayer .point, .choroplethlayer path, .boxlayer .box, "
+        ".hm image, .pielayer .slice, .sankey .sankey-node, .funnellayer .point, .sunburstlayer .slice, "
+        ".treemaplayer .slice")
+MARKS = ", ".join(f".js-plotly-plot {mark}" for mark in MARK.split(", "))
 #: Seconds without a new draw after which a redraw counts as finished.
 QUIET = 1.0
 REDRAW_TIMEOUT = 20.0
@@ -228,8 +227,8 @@ def open_page(browser, url: str, *, dashboard: bool):
                 """(marks) => { const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
                    const views = document.querySelectorAll('.natsam-figure');
                    return plots.length > 0 && plots.length >= views.length
-                          && plots.every(gd => gd.querySelector(marks.split(', ').map(s => s.replace('.js-plotly-plot ', '')).join(', '))); }""",
-                arg=MARKS, timeout=ALL_DRAWN_TIMEOUT)
+                          && plots.every(gd => gd.querySelector(marks)); }""",
+                arg=MARK, timeout=ALL_DRAWN_TIMEOUT)
             every = time.perf_counter() - start
         except PlaywrightTimeout:
             every = None
