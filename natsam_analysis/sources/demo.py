@@ -16,6 +16,9 @@ and package versions give byte-identical files):
   (e.g. post-secondary education, electric cars and public transport are higher in cities, emissions
   per resident lower); the latent score is mapped into the indicator's plausible range through the
   normal CDF, so every value stays inside the catalog's range.
+* Context variables describe structure, not capacity: population grows with urbanity; population
+  density is that population divided by the municipality's real area; the degree of urbanisation,
+  the share aged 65+ and the median earned income follow urbanity, size and capacity.
 * Smooth trends: a per-indicator drift (steep for electric cars and fibre, falling for emissions), a
   slow per-municipality random walk and a small common yearly shock.
 * Gendered indicators get K and M rows consistent with T: for rates T lies midway between K and M
@@ -50,7 +53,7 @@ from natsam_analysis.errors import NatsamError
 from natsam_analysis.geography import municipalities
 from natsam_analysis.i18n import DEMO_NOTE
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 DEFAULT_SEED = 20260101
 DEMO_YEARS = tuple(range(2015, 2026))
 TABLE = "panel"
@@ -68,6 +71,10 @@ URBAN_LOADING = {
 }
 #: Drift in latent units per year for indicators with a strong real trend (others drift mildly).
 TREND = {"N07945": 0.30, "N07918": 0.18, "N00401": -0.12, "N45925": 0.08, "U07344": 0.25, "N03702": 0.05}
+#: Context variables other than population: loadings on (urbanity, capacity, size); population density
+#: is population divided by the municipality's real area.
+CONTEXT_LOADING = {"N00954": (1.1, 0.2, 0.5), "N01960": (-0.8, -0.2, -0.4), "N00906": (0.5, 0.6, 0.3)}
+POPULATION, DENSITY = "N01951", "N02937"
 #: The three metropolitan cores, larger than any latent class would make them.
 BIG_CITIES = ("0180", "1480", "1280")
 UR6_URBANITY = {1: 1.6, 2: 0.7, 3: 0.2, 4: -0.3, 5: -0.8, 6: -1.3}
@@ -123,15 +130,25 @@ def generate_demo_panel(
     pop_growth = 0.004 + 0.006 * urban + rng.normal(0, 0.003, n)
     year_offset = years - years[0]
 
+    pop_low, pop_high = cat.loc[POPULATION, ["plausible_low", "plausible_high"]].astype(float)
+    population = np.clip(np.round(np.exp(log_pop[:, None] + pop_growth[:, None] * year_offset[None, :])),
+                         pop_low, pop_high)
+
     frames = []
     for kpi, ind in cat.iterrows():
         low, high = float(ind["plausible_low"]), float(ind["plausible_high"])
         decimals = _decimals(low, high, ind["unit"])
         direction = ind["direction"]
 
-        if pd.isna(direction):  # context: population, a count
-            pop = np.exp(log_pop[:, None] + pop_growth[:, None] * year_offset[None, :])
-            total = np.clip(np.round(pop), low, high)
+        if kpi == POPULATION:  # a count
+            total = population
+        elif kpi == DENSITY:  # the published population over the real area
+            total = np.clip(np.round(population / geo["area_km2"].to_numpy()[:, None], 1), low, high)
+        elif pd.isna(direction):  # another context variable: structure, slowly changing
+            a, b, c = CONTEXT_LOADING.get(kpi, (0.0, 0.0, 0.0))
+            z = a * urban + b * capacity + c * _standardise(log_pop) + rng.normal(0, 0.5, n)
+            latent = z[:, None] * 0.6 + rng.normal(0.02, 0.02) * (year_offset[None, :] - (n_years - 1) / 2)
+            total = np.round(low + (high - low) * ndtr(latent), decimals)
         else:
             d = int(direction)
             w_cap, w_soc = rng.uniform(0.5, 1.0), rng.uniform(0.2, 0.7)
@@ -164,7 +181,7 @@ def generate_demo_panel(
         keep = np.tile(present_years, n)
         block = {"T": values}
         if ind["gendered"]:
-            if pd.isna(direction):
+            if kpi == POPULATION:
                 women_share = rng.normal(0.497, 0.008, n)[:, None]
                 women = np.round(total * women_share)
                 block["K"], block["M"] = women, total - women

@@ -146,7 +146,7 @@ def test_documented_exceptions_are_catalog_kpis(cat):
 
 def test_covers_every_municipality_kpi_and_year(demo_panel, cat, munis):
     totals = demo_panel[demo_panel["gender"] == "T"]
-    assert set(totals["kpi"]) == set(cat.index) and totals["kpi"].nunique() == 40
+    assert set(totals["kpi"]) == set(cat.index) and totals["kpi"].nunique() == 49
     assert set(totals["municipality_id"]) == set(munis.index)
     for kpi in cat.index:
         rows = totals[totals["kpi"] == kpi]
@@ -210,8 +210,6 @@ def test_k_and_m_missing_exactly_when_t_is(by_gender, cat):
 
 
 def test_counts_add_up(by_gender, cat):
-    counts = [k for k in cat.index[cat["gendered"]] if pd.isna(cat.loc[k, "direction"])]
-    assert counts == ["N01951"]
     pop = by_gender.loc["N01951"].dropna()
     assert len(pop) == 290 * 11
     assert (pop["K"] + pop["M"] == pop["T"]).all()
@@ -220,7 +218,7 @@ def test_counts_add_up(by_gender, cat):
 
 
 def test_rates_lie_between_women_and_men(by_gender, cat):
-    rates = [k for k in cat.index[cat["gendered"]] if not pd.isna(cat.loc[k, "direction"])]
+    rates = [k for k in cat.index[cat["gendered"]] if k != demo.POPULATION]
     assert len(rates) >= 8
     for kpi in rates:
         rows = by_gender.loc[kpi].dropna()
@@ -242,9 +240,10 @@ def test_missing_share(demo_panel, cat):
     totals = demo_panel[demo_panel["gender"] == "T"]
     share = totals["value"].isna().mean()
     assert 0.03 <= share <= 0.08, share
-    assert totals.loc[totals["kpi"] == "N01951", "value"].notna().all(), "population is always published"
+    context = cat.index[cat["direction"].isna()]
+    assert totals.loc[totals["kpi"].isin(context), "value"].notna().all(), "context variables are always published"
     by_kpi = totals.groupby("kpi")["value"].apply(lambda v: v.isna().mean())
-    assert (by_kpi.drop("N01951") > 0).all(), "every scored indicator has some gaps"
+    assert (by_kpi.drop(context) > 0).all(), "every scored indicator has some gaps"
 
 
 def test_small_municipalities_miss_more_often(demo_panel):
@@ -450,3 +449,14 @@ def test_demo_seed_without_a_stored_demo_and_bad_seeds(data_dir, capsys):
     assert main(["demo", "--seed", "-3"]) == 2
     assert "not a non-negative integer" in capsys.readouterr().err
     assert not (data_dir / "demo").exists(), "nothing was written"
+
+
+def test_context_variables_describe_structure(demo_panel, munis):
+    """Density is population over the real area; urbanisation is higher and the share aged 65+ lower
+    in urban municipalities."""
+    t = demo_panel[(demo_panel["gender"] == "T") & (demo_panel["year"] == 2024)].pivot(
+        index="municipality_id", columns="kpi", values="value")
+    area = munis["area_km2"]
+    assert np.allclose(t["N02937"], (t["N01951"] / area).clip(0.2, 6000), atol=0.051)
+    assert _spearman_with_ur6(demo_panel, munis, "N00954") < -0.3
+    assert _spearman_with_ur6(demo_panel, munis, "N01960") > 0.2

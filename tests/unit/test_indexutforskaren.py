@@ -72,8 +72,9 @@ def app_ranks(app: IndexutforskarenApp) -> pd.Series:
     return app.ranking()["rank"]
 
 
-def first_label(app: IndexutforskarenApp) -> str:
-    return app.chart.figure.layout.yaxis.categoryarray[0]
+def chart_order(app: IndexutforskarenApp) -> tuple[str, ...]:
+    """The municipalities of the ranking chart, best first."""
+    return tuple(app.chart.figure.layout.yaxis.categoryarray)
 
 
 def decoded_link(app: IndexutforskarenApp, css_class: str) -> tuple[str, bytes]:
@@ -100,7 +101,7 @@ def test_spec_builds_all_290_municipalities_from_the_catalogs_pillars(published_
     assert fw.aggregates[2] == catalog_mod.scored_pillars() and len(fw.aggregates[2]) == 8
     catalog = catalog_mod.load_catalog()
     scored = catalog.index[catalog["pillar"] != catalog_mod.CONTEXT_PILLAR].tolist()
-    assert fw.top == "Index" and fw.indicators == scored and len(scored) == 39
+    assert fw.top == "Index" and fw.indicators == scored and len(scored) == 44
     results = published_coin.results()
     assert len(results) == 290 and results["Index"].notna().all()
     assert sorted(results["Rank_Index"].astype(int)) == list(range(1, 291))  # no ties on continuous scores
@@ -198,13 +199,13 @@ def test_kolada_panel_is_credited_as_derived(panel):
 
 def test_weight_change_changes_the_ranking_and_equals_build_index(app, panel, shown):
     before = app_ranks(app)
-    first_before = first_label(app)
+    order_before = chart_order(app)
     n_shown = len(shown)
     app.select(weights={"kompetens": 4.0})
     after = app_ranks(app)
     assert not app.is_published
     assert (after != before).sum() > 100  # most municipalities move
-    assert first_label(app) != first_before
+    assert chart_order(app) != order_before  # the chart shows the new ranking
     assert len(shown) == n_shown + 2  # map and chart redrawn
     spec = app.variant_spec()
     assert spec.framework["weights"]["kompetens"] == 4.0
@@ -228,13 +229,13 @@ def test_normalisation_and_aggregation_variants_equal_build_index(app, panel, no
 
 def test_reset_restores_the_published_ranking(app):
     published = app_ranks(app)
-    label = first_label(app)
+    order = chart_order(app)
     app.select(weights={"naringslivsdynamik": 0.0, "social": 5.0}, normalisation="rank")
     assert not app_ranks(app).equals(published)
     app.reset_button.click()
     assert app.is_published
     pd.testing.assert_series_equal(app_ranks(app), published)
-    assert first_label(app) == label
+    assert chart_order(app) == order
     assert [s.value for s in app.sliders.values()] == [1.0] * 8
     assert app.normalisation_choice.value == "minmax"
     assert app.map.figure.layout.title.text == "Innovationsförmåga, publicerat index"
