@@ -234,3 +234,74 @@ def search_kpis(text: str, catalogue: pd.DataFrame | None = None) -> pd.DataFram
         "_title_first": (~in_title).to_numpy(),
     })
     return result.sort_values(["_title_first", "kpi"], ignore_index=True).drop(columns="_title_first")
+
+
+# --------------------------------------------------------------------------------------------------
+# the Agenda 2030 codebook (data/catalog/agenda2030.csv)
+
+#: The Agenda 2030 goals the six platforms report against.
+AGENDA2030_GOALS = (1, 3, 4, 5, 11, 13, 16)
+AGENDA2030_COLUMNS = ["kpi", "optimum", "green", "red", "lower_bound", "trend_from",
+                      "justification_sv", "justification_en"]
+#: Rules a codebook cell may hold instead of a number (resolved by metrics.agenda2030).
+OPTIMUM_RULE, LOWER_BOUND_RULE = "top5", "p2.5"
+SCORE_RULE = re.compile(r"^score(\d+(?:\.\d+)?)$")
+
+
+def read_agenda2030(path: Path | None = None, catalog: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Read and validate the Agenda 2030 codebook: one row per catalog indicator of
+    :data:`AGENDA2030_GOALS`, with its optimum, thresholds, lower bound (numbers or rules), trend
+    start and a one-line justification in Swedish and English. Every problem is reported at once,
+    with its line and column. Returns the rows as text, in file order (see ``data/catalog/README.md``).
+    """
+    path = Path(path) if path else config.catalog_dir() / "agenda2030.csv"
+    cat = load_catalog() if catalog is None else catalog
+    df = _read_csv(path, AGENDA2030_COLUMNS)
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    allowed = {"optimum": f"a number or {OPTIMUM_RULE} (the mean of the five best municipalities)",
+               "lower_bound": f"a number or {LOWER_BOUND_RULE} (the 2.5th percentile on the bad side)",
+               "green": "a number or scoreNN (the value scoring NN of 100)",
+               "red": "a number or scoreNN (the value scoring NN of 100)"}
+    for i, row in df.iterrows():
+        line = i + 2
+
+        def bad(col: str, why: str) -> None:
+            problems.append(f"line {line}, column {col!r}: {row[col]!r} {why}")
+
+        kpi = row["kpi"]
+        if kpi in seen:
+            bad("kpi", f"is listed twice (also on line {seen[kpi]})")
+        seen.setdefault(kpi, line)
+        if kpi not in cat.index:
+            bad("kpi", "is not in the indicator catalog (indicators.csv)")
+        elif pd.isna(cat.loc[kpi, "sdg"]) or int(cat.loc[kpi, "sdg"]) not in AGENDA2030_GOALS:
+            bad("kpi", f"follows up goal {cat.loc[kpi, 'sdg']} in the catalog, not one of "
+                       f"{', '.join(map(str, AGENDA2030_GOALS))}")
+        for col, what in allowed.items():
+            text = row[col].strip()
+            rule_ok = ((col == "optimum" and text == OPTIMUM_RULE) or (col == "lower_bound" and text == LOWER_BOUND_RULE)
+                       or (col in ("green", "red") and SCORE_RULE.match(text)))
+            if _number(text) is None and not rule_ok:
+                bad(col, f"must be {what}")
+        if row["trend_from"] and not (_is_whole(row["trend_from"]) and 1990 <= int(row["trend_from"]) <= 2030):
+            bad("trend_from", "must be a year (e.g. 2015) or empty")
+        for col in ("justification_sv", "justification_en"):
+            if not row[col].strip():
+                bad(col, "is empty: say in one line where the bounds come from")
+    goals = cat[cat["sdg"].isin(AGENDA2030_GOALS) & cat["direction"].notna()].index
+    for kpi in goals.difference(list(seen)):
+        problems.append(f"indicator {kpi} (goal {cat.loc[kpi, 'sdg']}) has no row: add its bounds")
+    if problems:
+        raise ValidationError(str(path), problems, hint="Fix these cells in the Agenda 2030 codebook and reload.")
+    return df[AGENDA2030_COLUMNS].copy()
+
+
+@cache
+def _default_agenda2030() -> pd.DataFrame:
+    return read_agenda2030()
+
+
+def load_agenda2030() -> pd.DataFrame:
+    """The shipped Agenda 2030 codebook (:func:`read_agenda2030` of ``data/catalog/agenda2030.csv``)."""
+    return _default_agenda2030().copy()
