@@ -16,9 +16,25 @@ period. Pure functions: a codebook and observations in, scores, colours and tren
 - **trend**, from the first observation at or after the trend start (y0, s0) to the latest (y1, s1),
   scores capped at 100 but not floored: observed = (s1 - s0) / (y1 - y0), required = (g - s0) /
   (2030 - y0) with g the green threshold's score. Past green: on track if observed >= 0, else
-  stagnating (SDSN's 2022 workbook: on track, ``falling_past_green="on_track"``). Otherwise on track
-  if observed >= required, moderately improving if observed > required / 2, stagnating if observed
-  >= 0, else decreasing. No trend with fewer than two observations.
+  stagnating. Otherwise on track if observed >= required, moderately improving if observed >
+  required / 2, stagnating if observed >= 0, else decreasing. No trend with fewer than two
+  observations.
+
+Trend options (keywords of :func:`trend` and :func:`score_units`; the defaults are the rule above):
+
+- ``falling_past_green``: what a falling indicator already past its green threshold counts as,
+  "stagnating" (default) or "on_track" (SDSN's 2022 workbooks; later editions give stagnating);
+- ``start_tolerance``: how many years from the trend start an observation may lie and still stand
+  for it, default 0. The start is then the observation closest to the trend start year within that
+  many years, of two equally close the later one (inside the period), and without one the first
+  observation after the start as by default. SDSN uses 1: "When the value for one year was not
+  available we used the closest available value with a maximum of one-year difference" (Sachs et
+  al., *SDG Index and Dashboards - Detailed Methodological paper*, 2018, section 1.5.3).
+
+:data:`SDSN_2022` holds the options that reproduce the arrows of SDSN's 2022 regional database
+(Sustainable Development Report for Benin and ECOWAS): 970 of 987 (98.3 %). The rest are falling
+scores that SDSN shows as stagnating, which no start or end year of the published series explains,
+and one exact tie of the observed and required rates that SDSN counts as moderately improving.
 
 Examples
 --------
@@ -34,6 +50,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -49,6 +66,8 @@ COLOURS = ("green", "yellow", "orange", "red", "grey")
 TRENDS = ("on_track", "moderately_improving", "stagnating", "decreasing")
 #: What a falling indicator already past its green threshold counts as.
 FALLING_PAST_GREEN = ("stagnating", "on_track")
+#: The trend options of SDSN's 2022 edition (see the module doc): ``trend(..., **SDSN_2022)``.
+SDSN_2022 = {"falling_past_green": "on_track", "start_tolerance": 1}
 CODEBOOK_COLUMNS = ["indicator", "sdg", "direction", "optimum", "green", "red", "lower_bound", "trend_from"]
 DATA_COLUMNS = ["unit", "indicator", "year", "value"]
 RESULT_COLUMNS = ["unit", "level", "code", "value", "year", "score", "colour", "trend"]
@@ -143,18 +162,30 @@ def goal_colour(indicators: Iterable[tuple[float, Bounds]], *, min_share: float 
     return "green" if colours == {"green"} else "yellow"
 
 
+def _trend_start(years: list[int], start: int, tolerance: int) -> int | None:
+    """The year that stands for the trend ``start``: the closest within ``tolerance`` years (the later
+    of two equally close), else the first after it; None when there is none."""
+    near = [y for y in years if abs(y - start) <= tolerance]
+    if near:
+        return min(near, key=lambda y: (abs(y - start), -y))
+    return next((y for y in years if y > start), None)
+
+
 def trend(observations: Iterable[tuple[int, float]], bounds: Bounds, *,
-          falling_past_green: str = "stagnating") -> str | None:
+          falling_past_green: str = "stagnating", start_tolerance: int = 0) -> str | None:
     """The trend of an indicator's ``(year, value)`` observations (see the module doc), or None."""
     if falling_past_green not in FALLING_PAST_GREEN:
         raise NatsamError(f"falling_past_green is {falling_past_green!r}; use one of {', '.join(FALLING_PAST_GREEN)}.")
+    if isinstance(start_tolerance, bool) or not isinstance(start_tolerance, Integral) or start_tolerance < 0:
+        raise NatsamError(f"start_tolerance is {start_tolerance!r}; use a whole number of years, 0 or more.")
     if bounds.trend_from is None:
         return None
-    points = sorted((int(y), v) for y, v in observations
-                    if v is not None and not math.isnan(v) and y >= bounds.trend_from)
-    if len(points) < 2 or points[-1][0] == points[0][0]:
+    values = {int(y): v for y, v in observations if v is not None and not math.isnan(v)}
+    y0 = _trend_start(sorted(values), int(bounds.trend_from), start_tolerance)
+    if y0 is None or max(values) <= y0:
         return None
-    (y0, v0), (y1, v1) = points[0], points[-1]
+    y1 = max(values)
+    v0, v1 = values[y0], values[y1]
     s0 = indicator_score(v0, bounds, floor=False)
     s1 = indicator_score(v1, bounds, floor=False)
     g = indicator_score(bounds.green, bounds)
@@ -185,13 +216,14 @@ def codebook_bounds(codebook: pd.DataFrame) -> dict[str, Bounds]:
 
 
 def score_units(codebook: pd.DataFrame, data: pd.DataFrame, *,
-                falling_past_green: str = "stagnating") -> pd.DataFrame:
+                falling_past_green: str = "stagnating", start_tolerance: int = 0) -> pd.DataFrame:
     """Score every unit of ``data`` (:data:`DATA_COLUMNS`) by ``codebook`` (:data:`CODEBOOK_COLUMNS`).
 
     Each unit's latest observation of an indicator is assessed. Returns :data:`RESULT_COLUMNS`, one
     row per unit and indicator, goal (``code`` "1" to "17") and index (``code`` "index"), sorted
     by unit; goals and the index carry a score and (goals) a colour, indicators also their value,
-    year and trend. Indicators of the codebook without data for a unit are grey.
+    year and trend. Indicators of the codebook without data for a unit are grey. The trend options
+    are :func:`trend`'s (e.g. ``**SDSN_2022``).
     """
     bounds = codebook_bounds(codebook)
     goal_of = dict(zip(codebook["indicator"].astype(str), codebook["sdg"].astype(int).astype(str)))
@@ -207,7 +239,8 @@ def score_units(codebook: pd.DataFrame, data: pd.DataFrame, *,
             year, value = obs[-1] if obs else (math.nan, math.nan)
             score = indicator_score(value, b)
             rows.append((unit, "indicator", kpi, value, year, score, indicator_colour(value, b),
-                         trend(obs, b, falling_past_green=falling_past_green)))
+                         trend(obs, b, falling_past_green=falling_past_green,
+                               start_tolerance=start_tolerance)))
             goals.setdefault(goal_of[kpi], []).append((value, b, score))
         goal_scores = []
         for goal in sorted(goals, key=int):

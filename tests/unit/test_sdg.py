@@ -10,6 +10,7 @@ import pytest
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.metrics.sdg import (
     RESULT_COLUMNS,
+    SDSN_2022,
     Bounds,
     colour_scale,
     goal_colour,
@@ -116,6 +117,35 @@ def test_falling_past_green_is_stagnating_unless_the_2022_rule_is_asked_for():
         trend(series, HIGHER, falling_past_green="improving")
 
 
+def test_start_tolerance_lets_an_observation_near_the_trend_start_stand_for_it():
+    series = [(2014, 35), (2017, 40), (2020, 50)]
+    # by default 2017 -> 2020: 3.33 a year; required (80 - 40) / 13 = 3.08
+    assert trend(series, HIGHER) == "on_track"
+    # one year before the start stands for it: 2014 -> 2020: 2.5 a year; required (80 - 35) / 16 = 2.81
+    assert trend(series, HIGHER, start_tolerance=1) == "moderately_improving"
+    # two years before does not with a tolerance of 1, does with 2
+    assert trend([(2013, 35), (2018, 40), (2020, 50)], HIGHER, start_tolerance=1) == "on_track"  # 2018 -> 2020
+    assert trend([(2013, 35), (2018, 40), (2020, 50)], HIGHER, start_tolerance=2) == "moderately_improving"
+    # the start year itself wins (2015 -> 2020: 3.0, exactly the required rate; from 2014 it would
+    # be 0.83 a year, stagnating); of two equally close, the later one, inside the period
+    assert trend([(2014, 45), (2015, 35), (2020, 50)], HIGHER, start_tolerance=1) == "on_track"
+    assert trend([(2014, 45), (2016, 35), (2020, 50)], HIGHER, start_tolerance=1) == "on_track"  # 3.75 >= 3.21
+    # a start a year early makes a trend of two observations that has none by default
+    assert trend([(2014, 35), (2020, 50)], HIGHER) is None
+    assert trend([(2014, 35), (2020, 50)], HIGHER, start_tolerance=1) == "moderately_improving"
+    # the end is the latest observation: none after the start, no trend
+    assert trend([(2014, 35), (2015, 40)], HIGHER, start_tolerance=1) is None
+    for bad in (-1, 0.5, True, "1"):
+        with pytest.raises(NatsamError, match="start_tolerance"):
+            trend(series, HIGHER, start_tolerance=bad)
+
+
+def test_the_sdsn_2022_options():
+    assert SDSN_2022 == {"falling_past_green": "on_track", "start_tolerance": 1}
+    assert trend([(2014, 95), (2020, 85)], HIGHER, **SDSN_2022) == "on_track"  # falling past green, from 2014
+    assert trend([(2014, 95), (2020, 85)], HIGHER) is None
+
+
 def test_no_trend_without_a_start_or_with_one_observation():
     assert trend([(2015, 35), (2020, 50)], Bounds(1, 100, 80, 50, 0)) is None
     assert trend([(2020, 50)], HIGHER) is None
@@ -157,6 +187,15 @@ def test_score_units_scores_indicators_goals_and_the_index():
     assert y.loc[("indicator", "c"), "colour"] == "grey" and math.isnan(y.loc[("indicator", "c"), "score"])
     assert y.loc[("goal", "1"), "score"] == 90.0  # only the indicator that exists
     assert y.loc[("goal", "3"), "colour"] == "grey" and y.loc[("index", "index"), "score"] == 90.0
+
+
+def test_score_units_passes_the_trend_options_on():
+    data = pd.DataFrame({"unit": ["x", "x"], "indicator": ["a", "a"], "year": [2014, 2020], "value": [95, 85]})
+    trends = {}
+    for name, options in {"default": {}, "tolerance": {"start_tolerance": 1}, "2022": SDSN_2022}.items():
+        result = score_units(CODEBOOK, data, **options).set_index(["level", "code"])
+        trends[name] = result.loc[("indicator", "a"), "trend"]
+    assert trends == {"default": None, "tolerance": "stagnating", "2022": "on_track"}
 
 
 def test_a_bad_codebook_names_every_unusable_indicator():
