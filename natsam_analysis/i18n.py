@@ -155,6 +155,68 @@ LABELS: dict[str, tuple[str, str]] = {
     "gender_distribution_title": ("Vem har sämre utfall? Andel kommuner per indikator",
                                   "Who has worse outcomes? Share of municipalities by indicator"),
     "gender_ranking_title": ("Jämställdhetsindex: rangordning", "Gender-equality index: ranking"),
+    # Agenda 2030 (metrics.agenda2030, viz.sdg, the Agenda 2030 dashboard)
+    "agenda2030_title": ("Agenda 2030", "Agenda 2030"),
+    "agenda2030_intro": (
+        "Läget för de sju globala mål som plattformarna följer upp, med SDSN:s metod (Sustainable "
+        "Development Report): färgen visar hur långt kommunen har kvar till målet, pilen om utvecklingen "
+        "sedan 2015 räcker för att nå det till 2030. Jämför med liknande kommuner och plattformskommunerna, "
+        "och välj ett mål för att se dess indikatorer.",
+        "The status of the seven global goals the platforms follow up, by SDSN's method (Sustainable "
+        "Development Report): the colour shows how far the municipality is from the goal, the arrow whether "
+        "progress since 2015 is enough to reach it by 2030. Compare with similar municipalities and the "
+        "platform municipalities, and choose a goal to see its indicators.",
+    ),
+    "sdg_goal": ("Mål {goal}", "Goal {goal}"),
+    "sdg_1": ("Ingen fattigdom", "No poverty"),
+    "sdg_3": ("Hälsa och välbefinnande", "Good health and well-being"),
+    "sdg_4": ("God utbildning för alla", "Quality education"),
+    "sdg_5": ("Jämställdhet", "Gender equality"),
+    "sdg_11": ("Hållbara städer och samhällen", "Sustainable cities and communities"),
+    "sdg_13": ("Bekämpa klimatförändringarna", "Climate action"),
+    "sdg_16": ("Fredliga och inkluderande samhällen", "Peace, justice and strong institutions"),
+    "sdg_status_green": ("Målet nått", "Goal achieved"),
+    "sdg_status_yellow": ("Utmaningar kvarstår", "Challenges remain"),
+    "sdg_status_orange": ("Betydande utmaningar", "Significant challenges"),
+    "sdg_status_red": ("Stora utmaningar", "Major challenges"),
+    "sdg_status_grey": ("Uppgift saknas", "No data"),
+    "sdg_relative_green": ("Bästa fjärdedelen av kommunerna", "Best quarter of municipalities"),
+    "sdg_relative_yellow": ("Mittersta hälften", "Middle half"),
+    "sdg_relative_orange": ("Mittersta hälften", "Middle half"),
+    "sdg_relative_red": ("Sämsta fjärdedelen", "Worst quarter"),
+    "sdg_relative_grey": ("Uppgift saknas", "No data"),
+    "sdg_trend_on_track": ("I takt med målet", "On track"),
+    "sdg_trend_moderately_improving": ("Går framåt, men för långsamt", "Moderately improving"),
+    "sdg_trend_stagnating": ("Står still", "Stagnating"),
+    "sdg_trend_decreasing": ("Går bakåt", "Decreasing"),
+    "sdg_score": ("Poäng (0–100)", "Score (0–100)"),
+    "sdg_score_axis": ("Poäng (100 = optimum)", "Score (100 = optimum)"),
+    "sdg_trend": ("Trend sedan 2015", "Trend since 2015"),
+    "sdg_status": ("Läge", "Status"),
+    "sdg_goal_header": ("Mål", "Goal"),
+    "sdg_goal_choice": ("Mål", "Goal"),
+    "sdg_goal_axis": ("Globalt mål", "Global goal"),
+    "sdg_unknown_goal": ("Okänt mål: välj ett av {goals}.", "Unknown goal: choose one of {goals}."),
+    "sdg_view_absolute": ("Mot målen (SDSN:s trösklar)", "Against the goals (SDSN's thresholds)"),
+    "sdg_view_relative": ("Jämfört med andra kommuner", "Compared with other municipalities"),
+    "sdg_grid_title": ("Läget för de sju målen", "Status of the seven goals"),
+    "sdg_indicators_of": ("{name}: indikatorerna, deras trösklar och trender",
+                          "{name}: the indicators, their thresholds and trends"),
+    "sdg_tag_chosen": ("vald", "chosen"),
+    "sdg_tag_peer": ("liknande", "similar"),
+    "sdg_tag_platform": ("plattform", "platform"),
+    "sdg_optimum": ("Optimum (100)", "Optimum (100)"),
+    "sdg_green_threshold": ("Grön tröskel", "Green threshold"),
+    "sdg_red_threshold": ("Röd tröskel", "Red threshold"),
+    "sdg_lower_bound": ("Nedre gräns (0)", "Lower bound (0)"),
+    "sdg_justification": ("Motivering", "Justification"),
+    "sdg_distance_from": ("avstånd från {target} %", "distance from {target} %"),
+    "sdg_gendered_of_goals": ("de könsuppdelade indikatorerna i de sju målen",
+                              "the indicators of the seven goals reported by gender"),
+    "sdg_peers_note": (
+        "Liknande kommuner: de {k} som ligger närmast på {variables} (standardiserade, k = {k}): {similar}.",
+        "Similar municipalities: the {k} closest on {variables} (standardised, k = {k}): {similar}.",
+    ),
 }
 
 

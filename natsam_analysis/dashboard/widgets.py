@@ -65,3 +65,20 @@ def guarded(status: widgets.HTML, message: Callable[[], str]) -> Callable:
         return run
 
     return wrap
+
+
+TABLE_CSS = (".natsam-table th,.natsam-table td{border-bottom:1px solid #D9D9D9;padding:4px 8px;"
+             "text-align:left;vertical-align:top;line-height:1.35}.natsam-table th{background:#F2F5F8}")
+
+
+def table_html(header: list[str], rows: list[list[str]], *, caption: str, note: str) -> str:
+    """A chart's table view: an accessible HTML table (caption, column headers, the source note
+    below), scrolling sideways on a narrow screen rather than overflowing the page."""
+    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return (f"<style>{TABLE_CSS}</style>"
+            f'<div class="natsam-table" style="overflow-x:auto;max-width:100%">'
+            f'<table style="border-collapse:collapse;font-size:13px">'
+            f'<caption style="text-align:left;font-weight:600;padding:4px 0">{html.escape(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            f'<div style="color:#555;font-size:11px;margin-top:4px">{html.escape(note)}</div></div>')

@@ -208,7 +208,7 @@ def goal_overview(result: pd.DataFrame, units) -> pd.DataFrame:
 
 def goal_indicators(result: pd.DataFrame, codebook: pd.DataFrame, unit: str, goal: int) -> pd.DataFrame:
     """A unit's indicators of one goal: value, year, score, colours and trend beside the bounds,
-    thresholds and justification of each."""
+    thresholds and justification of each, and the scores of the green and red thresholds."""
     book = codebook[codebook["sdg"] == int(goal)]
     if book.empty:
         raise NatsamError(f"Goal {goal} has no indicators in the codebook (goals: "
@@ -217,5 +217,8 @@ def goal_indicators(result: pd.DataFrame, codebook: pd.DataFrame, unit: str, goa
     if rows.empty:
         raise NatsamError(f"No results for {unit!r}: use a municipality id of the scored data.")
     merged = book.merge(rows.drop(columns="level").rename(columns={"code": "indicator"}), on="indicator",
-                        how="left")
-    return merged.reset_index(drop=True)
+                        how="left").reset_index(drop=True)
+    bounds = sdg.codebook_bounds(book[sdg.CODEBOOK_COLUMNS])
+    merged["green_score"] = [sdg.indicator_score(bounds[k].green, bounds[k]) for k in merged["indicator"]]
+    merged["red_score"] = [sdg.indicator_score(bounds[k].red, bounds[k]) for k in merged["indicator"]]
+    return merged
