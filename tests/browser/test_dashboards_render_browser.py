@@ -19,14 +19,15 @@ from natsam_analysis.dashboard.figure import TRACE_TYPES
 
 PLOT = ".js-plotly-plot"
 TIMEOUT = 90_000  # ms: kernel start plus first execution on a slow CI machine
-#: dashboard -> (its root element, how many figures it shows)
+#: dashboard -> (its root element, how many figures it shows, how many of them are maps)
 DASHBOARDS = {
-    "kommunprofil.ipynb": (".natsam-kommunprofil", 3),
-    "indexutforskaren.ipynb": (".natsam-indexutforskaren", 2),
+    "kommunprofil.ipynb": (".natsam-kommunprofil", 3, 1),
+    "indexutforskaren.ipynb": (".natsam-indexutforskaren", 2, 1),
+    "agenda2030.ipynb": (".natsam-agenda2030", 3, 0),
 }
-#: What counts as a drawn mark in a plot: bars, line paths, scatter points, map areas.
+#: What counts as a drawn mark in a plot: bars, line paths, scatter points, map areas, heatmap cells.
 MARKS = (".barlayer .point path, .scatterlayer .js-line, .scatterlayer .point, "
-         ".choroplethlayer path.choroplethlocation, .scattergeolayer .point")
+         ".choroplethlayer path.choroplethlocation, .scattergeolayer .point, .heatmaplayer .hm image")
 
 
 def test_every_dashboard_is_covered():
@@ -37,7 +38,7 @@ def test_every_dashboard_is_covered():
 @pytest.mark.parametrize("page", [DESKTOP, PHONE], indirect=True, ids=["desktop", "phone"])
 @pytest.mark.parametrize("notebook", sorted(DASHBOARDS))
 def test_dashboard_draws_every_chart(page, voila, notebook):
-    root, n_figures = DASHBOARDS[notebook]
+    root, n_figures, n_maps = DASHBOARDS[notebook]
     page.goto(voila.url(notebook), timeout=TIMEOUT)
     page.wait_for_selector(root, timeout=TIMEOUT)
     # every figure drawn with marks (an output that failed to render shows no plot at all)
@@ -68,7 +69,7 @@ def test_dashboard_draws_every_chart(page, voila, notebook):
         if fig["title"] and fig["legend"]:
             assert fig["title"]["bottom"] <= fig["legend"]["top"], fig
     maps = [f for f in figures if "choropleth" in f["traces"]]
-    assert len(maps) == 1 and maps[0]["marks"] >= 290  # every municipality on the map
+    assert len(maps) == n_maps and all(m["marks"] >= 290 for m in maps)  # every municipality on a map
     # drawn by the template's partial plotly.js, each figure once; jupyterlab-plotly is not loaded
     drawn = page.evaluate("""() => ({
         version: window.Plotly && window.Plotly.version,
