@@ -464,7 +464,7 @@ def subindex_framework(catalog: pd.DataFrame, gap_kpis: Iterable[str], pillar_kp
     return Framework.from_imeta(pd.DataFrame(rows), origin="gender sub-index (framework from the catalog)")
 
 
-def gender_subindex(panel: pd.DataFrame, catalog: pd.DataFrame, spec: Any = None, year: int | None = None,
+def gender_subindex(panel: pd.DataFrame, catalog: pd.DataFrame, spec: Any, year: int | None = None,
                     kpis: Iterable[str] | None = None, lang: str | None = None) -> GenderSubindex:
     """A gender-equality sub-index for every municipality, built with the composite engine.
 
@@ -484,8 +484,9 @@ def gender_subindex(panel: pd.DataFrame, catalog: pd.DataFrame, spec: Any = None
     Parameters
     ----------
     spec
-        An index spec (YAML path, dict or ``IndexSpec``) without ``framework``/``indicators`` (the
-        framework is :func:`subindex_framework`); default :func:`gender_spec_path`.
+        An index spec (a dict or an ``IndexSpec``, e.g. ``load_spec(gender_spec_path())``, the
+        committed ``data/indices/jamstalldhet.yaml``) without ``framework``/``indicators`` (the
+        framework is :func:`subindex_framework`). A path is refused: metrics read no files.
     year, kpis
         As in :func:`gender_gaps` (``kpis``: the gendered indicators whose gaps count).
     lang
@@ -498,7 +499,8 @@ def gender_subindex(panel: pd.DataFrame, catalog: pd.DataFrame, spec: Any = None
 
     Examples
     --------
-    >>> result = gender_subindex(load_panel(), load_catalog())          # doctest: +SKIP
+    >>> spec = load_spec(gender_spec_path())                            # doctest: +SKIP
+    >>> result = gender_subindex(load_panel(), load_catalog(), spec)    # doctest: +SKIP
     >>> result.scores.head(3)                                           # doctest: +SKIP
     >>> [e["step"] for e in result.coin.log]                            # doctest: +SKIP
     ['impute', 'treat', 'normalise', 'aggregate']
@@ -507,7 +509,11 @@ def gender_subindex(panel: pd.DataFrame, catalog: pd.DataFrame, spec: Any = None
     _check_columns(catalog, ("pillar",), "indicator catalog",
                    "Pass the catalog from natsam_analysis.catalog.load_catalog() (it names each indicator's pillar).")
     lang = check_language(lang)
-    sp = load_spec(gender_spec_path() if spec is None else spec)
+    if isinstance(spec, (str, Path)):
+        raise NatsamError(f"gender_subindex: spec={str(spec)!r} is a file; metrics read no files. Load it "
+                          "first: gender_subindex(panel, catalog, load_spec(path)) with "
+                          "natsam_analysis.composite.load_spec.")
+    sp = load_spec(spec)
     if sp.uses_panel:
         raise NatsamError(f"{sp.origin}: the gender sub-index makes its own framework (gap measures and the "
                           f"{EQUALITY_PILLAR} pillar); remove the spec's 'framework' and 'indicators' keys.")

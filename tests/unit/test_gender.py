@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from natsam_analysis.composite import load_spec
 from natsam_analysis.errors import NatsamError, ValidationError
 from natsam_analysis.i18n import label
 from natsam_analysis.metrics.gender import (
@@ -19,6 +20,7 @@ from natsam_analysis.metrics.gender import (
 )
 
 NAN = float("nan")
+SPEC = load_spec(gender_spec_path())  # the committed spec, read here: metrics read no files
 
 # kpi: (direction, target, gendered, unit, pillar)
 CATALOG = {
@@ -314,7 +316,7 @@ def subindex_panel() -> pd.DataFrame:
 
 
 def test_subindex_zero_gaps_and_best_pillar_ranks_first():
-    result = gender_subindex(subindex_panel(), catalog_of())
+    result = gender_subindex(subindex_panel(), catalog_of(), SPEC)
     assert isinstance(result, GenderSubindex)
     scores = result.scores
     assert list(scores.columns) == ["municipality_id", "score", "rank", "gap_score", "pillar_score"]
@@ -330,7 +332,7 @@ def test_subindex_zero_gaps_and_best_pillar_ranks_first():
 
 
 def test_subindex_coin_logs_the_spec_steps_and_keeps_every_data_set():
-    result = gender_subindex(subindex_panel(), catalog_of())
+    result = gender_subindex(subindex_panel(), catalog_of(), SPEC)
     coin = result.coin
     assert [e["step"] for e in coin.log] == ["impute", "treat", "normalise", "aggregate"]
     assert coin.log[0]["params"] == {"method": "latest", "max_age": 2}
@@ -365,7 +367,7 @@ def test_subindex_with_another_spec_and_a_spec_that_names_indicators():
 
 def test_subindex_needs_the_pillar_column():
     with pytest.raises(ValidationError, match=r"missing column\(s\): pillar"):
-        gender_subindex(subindex_panel(), catalog_of().drop(columns="pillar"))
+        gender_subindex(subindex_panel(), catalog_of().drop(columns="pillar"), SPEC)
 
 
 def test_gap_measures_and_framework():
@@ -392,3 +394,8 @@ def test_a_two_sided_indicator_without_target_is_an_error():
     cat = catalog_of({**CATALOG, "N00003": (0, None, True, "%", "social")})
     with pytest.raises(ValidationError, match=r"kpi 'N00003': direction 0 \(closest to target\) but no target"):
         gender_gaps(three_municipalities("N00003"), cat)
+
+
+def test_subindex_refuses_a_spec_file_metrics_read_no_files():
+    with pytest.raises(NatsamError, match="metrics read no files. Load it first"):
+        gender_subindex(subindex_panel(), catalog_of(), gender_spec_path())
