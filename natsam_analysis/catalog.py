@@ -25,6 +25,7 @@ import pandas as pd
 from natsam_analysis import config
 from natsam_analysis.errors import ValidationError
 from natsam_analysis.i18n import check_language
+from natsam_analysis.stored import kpi_catalogue
 
 KPI_PATTERN = re.compile(r"^[NU][0-9]{5}$")  # ASCII digits only
 CONTEXT_PILLAR = "context"
@@ -213,8 +214,6 @@ def search_kpis(text: str, catalogue: pd.DataFrame | None = None) -> pd.DataFram
     if not words:
         raise ValidationError("search_kpis", ["give at least one word to search for, e.g. 'bredband'"])
     if catalogue is None:
-        from natsam_analysis.sources.sync import kpi_catalogue  # the store is read lazily: no import cycle
-
         catalogue = kpi_catalogue()
     title = catalogue["title"].astype("string").fillna("").str.casefold()
     description = catalogue["description"].astype("string").fillna("").str.casefold()

@@ -228,8 +228,8 @@ def _run_fetch(args: argparse.Namespace) -> int:
 
 def _lock_fetch_stores(args: argparse.Namespace, locks: contextlib.ExitStack) -> None:
     """Hold the writer lock of every store the fetch writes to for the whole command (waiting unless --no-wait)."""
-    from natsam_analysis.panel import kolada_store
     from natsam_analysis.sources import scb
+    from natsam_analysis.stored import kolada_store
 
     if config.offline():
         return  # nothing is written

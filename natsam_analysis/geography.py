@@ -37,6 +37,7 @@ import pandas as pd
 from natsam_analysis import config, store
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import swedish_sort_key
+from natsam_analysis.stored import GROUPS_TABLE, kolada_store, skr_groups
 
 #: The six municipalities hosting the national collaboration's innovation platforms, in display order.
 PLATFORM_MUNICIPALITIES: dict[str, str] = {
@@ -216,9 +217,6 @@ def municipalities() -> pd.DataFrame:
 
 def _skr_groups() -> pd.DataFrame | None:
     """SKR's groups from the Kolada store, read again only when the stored table changes."""
-    from natsam_analysis.panel import kolada_store  # imported here: the sources import this module
-    from natsam_analysis.sources.sync import GROUPS_TABLE
-
     folder = kolada_store()
     if not (folder / store.MANIFEST).exists():
         return None
@@ -228,8 +226,6 @@ def _skr_groups() -> pd.DataFrame | None:
 
 @lru_cache(maxsize=4)
 def _skr_groups_of(folder: str, sha256: str) -> pd.DataFrame | None:
-    from natsam_analysis.sources.sync import skr_groups
-
     return skr_groups(Path(folder))
 
 

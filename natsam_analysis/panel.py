@@ -11,28 +11,20 @@ Examples
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from natsam_analysis import config, store
-from natsam_analysis.errors import DataNotAvailableError, NatsamError
+from natsam_analysis import store
+from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import demo_note, label
 from natsam_analysis.sources import demo
 
+# kolada_store is not used here but stays importable from this module, where the notebooks read it with
+# has_fetched_panel (both live in natsam_analysis.stored).
+from natsam_analysis.stored import fetched_panel, has_fetched_panel, kolada_store  # noqa: F401
+
 SOURCES = ("auto", "demo", "kolada")
-KOLADA_TABLE = "panel"
-
-
-def kolada_store() -> Path:
-    """Folder of the fetched Kolada panel (``<data dir>/cache/kolada``)."""
-    return config.cache_dir() / "kolada"
-
-
-def has_fetched_panel() -> bool:
-    """True when the local store holds a fetched Kolada panel (what ``load_panel()`` then returns)."""
-    return store.has_table(kolada_store(), KOLADA_TABLE)
 
 
 def load_panel(source: str = "auto") -> pd.DataFrame:
@@ -54,13 +46,8 @@ def load_panel(source: str = "auto") -> pd.DataFrame:
     """
     if source not in SOURCES:
         raise NatsamError(f"load_panel: source={source!r} is not one of {', '.join(SOURCES)}.")
-    if source in ("auto", "kolada") and has_fetched_panel():
-        return store.read_table(kolada_store(), KOLADA_TABLE)
-    if source == "kolada":
-        raise DataNotAvailableError(
-            f"No fetched Kolada data in {kolada_store()}. Fetch it into the store first, or use "
-            "load_panel(source='demo') for the synthetic demo panel."
-        )
+    if source == "kolada" or (source == "auto" and has_fetched_panel()):
+        return fetched_panel()  # for "kolada" without a fetched panel: a DataNotAvailableError saying so
     return store.read_table(demo.ensure_demo(), demo.TABLE)
 
 

@@ -32,8 +32,9 @@ from typing import IO
 
 from natsam_analysis import config, geography
 from natsam_analysis.errors import NatsamError
-from natsam_analysis.panel import has_fetched_panel, load_panel
+from natsam_analysis.panel import load_panel
 from natsam_analysis.sources import demo
+from natsam_analysis.stored import has_fetched_panel
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866

@@ -1,7 +1,9 @@
 """Fetching Kolada into the local store: atomic, resumable and incremental.
 
-Everything lands in the Kolada store, ``<data dir>/cache/kolada`` (:func:`natsam_analysis.panel.kolada_store`),
-as parquet tables with a manifest entry each (source, query, URLs, ``fetched_at``, rows, sha256):
+Everything lands in the Kolada store, ``<data dir>/cache/kolada`` (:func:`natsam_analysis.stored.kolada_store`),
+as parquet tables with a manifest entry each (source, query, URLs, ``fetched_at``, rows, sha256). The
+table names and the readers of what is stored (:func:`~natsam_analysis.stored.kpi_catalogue`,
+:func:`~natsam_analysis.stored.skr_groups`) are in :mod:`natsam_analysis.stored`; this module writes.
 
 =======================  =====================================================================
 table                    what
@@ -71,28 +73,24 @@ from tqdm.auto import tqdm
 
 from natsam_analysis import config, store
 from natsam_analysis.catalog import load_catalog
-from natsam_analysis.errors import DataNotAvailableError, NatsamError, ValidationError
-from natsam_analysis.panel import KOLADA_TABLE, kolada_store
+from natsam_analysis.errors import ValidationError
 from natsam_analysis.sources.http import SourceError
 from natsam_analysis.sources.kolada import (
     DATA_COLUMNS, MUNICIPALITY_ID, Chunk, EmptyResultWarning, KoladaClient, combine,
     group_members_frame, kpi_frame, latest_published_year, municipality_frame, parse_years, plan_chunks,
     validate_date, validate_ids,
 )
+from natsam_analysis.stored import (
+    GROUP_VALUES_TABLE, GROUPS_TABLE, KPI_TABLE, MUNICIPALITY_TABLE, PANEL_TABLE, kolada_store, read_stored,
+    skr_groups,
+)
 from natsam_analysis.tables import PANEL_KEY, validate_panel
 
-PANEL_TABLE = KOLADA_TABLE
-GROUP_VALUES_TABLE = "group_values"
-KPI_TABLE = "kpis"
-MUNICIPALITY_TABLE = "municipalities"
-GROUPS_TABLE = "municipality_groups"
 WORK = "work"
 PLAN = "plan.json"
 WORK_MAX_AGE_DAYS = 7
 #: First year of a catalog fetch (the last is the latest year the catalog's KPIs have published).
 FIRST_CATALOG_YEAR = 2010
-#: SKR's classification of municipalities (kommungruppsindelning) as Kolada's municipality groups.
-SKR_GROUP_IDS = tuple(f"G{n}" for n in range(92786, 92795))
 CREDIT = "Källa: Kolada"
 
 
@@ -177,55 +175,7 @@ def _offline_or_raise(exc: SourceError, client: KoladaClient, what: str, folder:
 
 
 # ------------------------------------------------------------------------------------------------
-# reading what is stored
-
-
-def _read(folder: Path, name: str) -> pd.DataFrame | None:
-    return store.read_table(folder, name) if store.has_table(folder, name) else None
-
-
-def kpi_catalogue(folder: Path | None = None) -> pd.DataFrame:
-    """The stored KPI catalogue (:data:`natsam_analysis.sources.kolada.KPI_COLUMNS`).
-
-    Raises
-    ------
-    DataNotAvailableError
-        When it has not been fetched yet (``natsam fetch --kpi-catalogue``).
-    """
-    folder = Path(folder) if folder else kolada_store()
-    frame = _read(folder, KPI_TABLE)
-    if frame is None:
-        raise DataNotAvailableError(
-            f"The Kolada KPI catalogue has not been fetched yet (no table {KPI_TABLE!r} in {folder}). Fetch it "
-            "with `natsam fetch --kpi-catalogue` (about 6,000 KPIs, two requests) or `natsam fetch --catalog`.")
-    return frame
-
-
-def skr_groups(folder: Path | None = None) -> pd.DataFrame | None:
-    """SKR's municipality classification from the stored municipality groups, or ``None`` if not fetched.
-
-    One row per municipality: ``municipality_id``, ``skr_group_id`` (``G92786`` ... ``G92794``) and
-    ``skr_group_name`` (e.g. "Storstäder"; Kolada's "(ovägt medel)" suffix removed).
-
-    Raises
-    ------
-    NatsamError
-        When the stored groups put a municipality in two SKR groups.
-    """
-    folder = Path(folder) if folder else kolada_store()
-    groups = _read(folder, GROUPS_TABLE)
-    if groups is None:
-        return None
-    skr = groups[groups["group_id"].isin(SKR_GROUP_IDS)]
-    twice = skr["member_id"][skr["member_id"].duplicated()]
-    if not twice.empty:
-        raise NatsamError(f"{store.table_path(folder, GROUPS_TABLE)}: municipalities {sorted(set(twice))} are in more "
-                          "than one of SKR's groups; fetch the groups again with `natsam fetch --groups`.")
-    name = skr["group_title"].str.replace(r"\s*\(ovägt medel\)\s*$", "", regex=True)
-    return pd.DataFrame({"municipality_id": skr["member_id"].astype(str).to_numpy(),
-                         "skr_group_id": skr["group_id"].astype(str).to_numpy(),
-                         "skr_group_name": name.astype(str).to_numpy()}).sort_values("municipality_id",
-                                                                                      ignore_index=True)
+# the provenance of what is stored (the readers of the tables are in natsam_analysis.stored)
 
 
 def provenance_table(root: Path | None = None) -> pd.DataFrame:
@@ -264,7 +214,7 @@ def provenance_table(root: Path | None = None) -> pd.DataFrame:
 
 def _changed_rows(folder: Path, name: str, frame: pd.DataFrame) -> int | None:
     """Rows in which ``frame`` differs from the stored table; ``None`` when it holds the same data."""
-    old = _read(folder, name)
+    old = read_stored(folder, name)
     if old is not None and _same(old, frame):
         return None
     return len(frame) if old is None else int(len(pd.concat([old, frame]).drop_duplicates(keep=False)))
@@ -425,7 +375,7 @@ def _prune_work(folder: Path, base_url: str) -> None:
 
 def _municipality_ids(client: KoladaClient, folder: Path) -> tuple[list[str], pd.DataFrame | None]:
     """The ids of all municipalities (type K): from the store, else fetched (then also returned to store)."""
-    stored = _read(folder, MUNICIPALITY_TABLE)
+    stored = read_stored(folder, MUNICIPALITY_TABLE)
     if stored is not None:
         return sorted(stored.loc[stored["type"] == "K", "municipality_id"].astype(str)), None
     frame = municipality_frame(client.municipalities())
@@ -433,7 +383,7 @@ def _municipality_ids(client: KoladaClient, folder: Path) -> tuple[list[str], pd
 
 
 def _latest_year(client: KoladaClient, folder: Path, kpis: list[str], today: date) -> int:
-    stored = _read(folder, KPI_TABLE)
+    stored = read_stored(folder, KPI_TABLE)
     if stored is not None and set(kpis) <= set(stored["id"].astype(str)):
         metas = stored[stored["id"].isin(kpis)].astype(object).where(stored.notna(), None).to_dict("records")
     else:
@@ -644,7 +594,7 @@ def _merge(folder: Path, work: Path, plan: dict[str, Any], extra_tables: dict[st
     for table, new in ((PANEL_TABLE, received[is_unit]), (GROUP_VALUES_TABLE, received[~is_unit])):
         if mode != "full" and new.empty and deleted.empty:
             continue  # an update check that found nothing: leave the table as it is
-        old = _read(folder, table)
+        old = read_stored(folder, table)
         if old is None and new.empty:
             continue  # no empty table: load_panel() would take an empty panel for fetched data
         base = old if old is not None else pd.DataFrame(columns=DATA_COLUMNS)

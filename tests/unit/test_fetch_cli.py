@@ -12,8 +12,9 @@ from fakes.server import FakeServer, Response, Script
 
 from natsam_analysis import store
 from natsam_analysis.cli import main
-from natsam_analysis.panel import kolada_store, load_panel
+from natsam_analysis.panel import load_panel
 from natsam_analysis.sources import scb
+from natsam_analysis.stored import kolada_store
 
 FAST = ["--rate", "0", "--no-progress"]  # no rate limit against the local fake
 

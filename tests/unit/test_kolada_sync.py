@@ -19,14 +19,15 @@ from fakes.kolada_fake import KoladaFake
 from fakes.server import FakeServer, Response, Script
 from refdata import reference_path
 
-from natsam_analysis import catalog, geography, store
+from natsam_analysis import catalog, geography, store, stored
 from natsam_analysis.errors import DataNotAvailableError
 from natsam_analysis.i18n import DEMO_NOTE
 from natsam_analysis.metrics.coverage import coverage_summary
-from natsam_analysis.panel import has_fetched_panel, kolada_store, load_panel
+from natsam_analysis.panel import load_panel
 from natsam_analysis.sources import sync
 from natsam_analysis.sources.http import SourceError
 from natsam_analysis.sources.kolada import EmptyResultWarning, KoladaClient, plan_chunks
+from natsam_analysis.stored import has_fetched_panel, kolada_store
 from natsam_analysis.viz.theme import source_note
 
 TODAY = date(2026, 11, 29)  # the fake's "today": decides the latest published year
@@ -75,7 +76,7 @@ def catalog_fetch(tmp_path_factory, geography_cache, data_dir_context, module_fa
     with data_dir_context(root), FakeServer(module_fake) as server:
         summaries = sync.fetch_catalog(client=make_client(server), progress=False, today=TODAY)
         requests = list(server.requests)
-        plan = store.read_manifest(kolada_store())[sync.PANEL_TABLE]["query"]
+        plan = store.read_manifest(kolada_store())[stored.PANEL_TABLE]["query"]
     return root, summaries, requests, plan
 
 
@@ -106,7 +107,7 @@ def test_catalog_fetch_fills_the_store(catalog_fetch, module_fake: KoladaFake, d
 
     folder = root / "cache" / "kolada"
     manifest = store.read_manifest(folder)
-    entry = manifest[sync.PANEL_TABLE]
+    entry = manifest[stored.PANEL_TABLE]
     assert entry["sha256"] == store.sha256_file(folder / entry["file"])
     assert entry["source"] == "kolada" and entry["synthetic"] is False and entry["fetched_at"]
     assert entry["urls"] and all(u.startswith("http://127.0.0.1:") for u in entry["urls"])
@@ -128,7 +129,7 @@ def test_catalog_fetch_fills_the_store(catalog_fetch, module_fake: KoladaFake, d
 
 def test_a_second_identical_run_is_a_no_op(fetched: Path, fake: KoladaFake) -> None:
     before = snapshot(fetched)
-    fetched_at = store.read_manifest(fetched)[sync.PANEL_TABLE]["fetched_at"][:10]
+    fetched_at = store.read_manifest(fetched)[stored.PANEL_TABLE]["fetched_at"][:10]
     with FakeServer(fake) as server:
         (summary,) = sync.fetch_catalog(client=make_client(server), progress=False, today=TODAY)
         requests = list(server.requests)
@@ -141,14 +142,14 @@ def test_a_second_identical_run_is_a_no_op(fetched: Path, fake: KoladaFake) -> N
 
 
 def test_a_rerun_merges_what_changed_and_what_was_deleted(fetched: Path, fake: KoladaFake) -> None:
-    old = store.read_table(fetched, sync.PANEL_TABLE)
+    old = store.read_table(fetched, stored.PANEL_TABLE)
     today = date.today().isoformat()
     fake.set_value("N01951", "0180", 2024, 1_000_000.0, changed=today)
     fake.delete("N01951", "1480", 2020, changed=today)
     with FakeServer(fake) as server:
         (summary,) = sync.fetch_catalog(client=make_client(server), progress=False, today=TODAY)
         assert len(server.requests) == 2
-    new = store.read_table(fetched, sync.PANEL_TABLE)
+    new = store.read_table(fetched, stored.PANEL_TABLE)
     key = ["municipality_id", "kpi", "year", "gender"]
     assert summary.status == "updated" and summary.rows == 3  # 0180 2024: K, M (unchanged) and T
     gone = old[(old["kpi"] == "N01951") & (old["municipality_id"] == "1480") & (old["year"] == 2020)]
@@ -188,7 +189,7 @@ def test_since_asks_only_for_changes(fetched: Path, fake: KoladaFake) -> None:
         (request,) = server.requests
     assert request.query == {"per_page": "5000", "from_date": "2026-05-01"}
     assert request.path == "/v3/data/kpi/N00945/municipality/0180,1480/year/" + ",".join(map(str, range(2000, 2021)))
-    panel = store.read_table(fetched, sync.PANEL_TABLE).set_index(["municipality_id", "kpi", "year", "gender"])
+    panel = store.read_table(fetched, stored.PANEL_TABLE).set_index(["municipality_id", "kpi", "year", "gender"])
     assert summary.status == "updated" and summary.rows == 1
     assert panel.loc[("0180", "N00945", 2020, "T"), "value"] == 41.0
 
@@ -338,11 +339,11 @@ def test_groups_give_the_geography_skr_classification(data_dir: Path, fake: Kola
         assert [r.path for r in server.requests] == ["/v3/municipality", "/v3/municipality_groups"]
     assert summary.status == "fetched" and "covers 290 municipalities" in summary.message
     munis = geography.municipalities().set_index("municipality_id")
-    assert munis["skr_group_name"].notna().all() and munis["skr_group_id"].isin(sync.SKR_GROUP_IDS).all()
+    assert munis["skr_group_name"].notna().all() and munis["skr_group_id"].isin(stored.SKR_GROUP_IDS).all()
     assert munis.loc[["0180", "1280", "1480"], "skr_group_name"].tolist() == ["Storstäder"] * 3
     assert munis.loc["0180", "skr_group_id"] == "G92787"
     assert munis["skr_group_name"].nunique() == 9
-    groups = store.read_table(kolada_store(), sync.GROUPS_TABLE)
+    groups = store.read_table(kolada_store(), stored.GROUPS_TABLE)
     assert groups["group_id"].nunique() == 3630 - sum(1 for g in fake.groups if not g["members"])
     before = snapshot(kolada_store())
     with FakeServer(fake) as server:
@@ -372,7 +373,7 @@ def test_group_ids_go_to_their_own_table(data_dir: Path, fake: KoladaFake) -> No
     with FakeServer(fake) as server:
         sync.fetch_data(["N01951"], ["0180", "G92787"], "2019-2020", client=make_client(server), progress=False)
     panel = load_panel(source="kolada")
-    groups = store.read_table(kolada_store(), sync.GROUP_VALUES_TABLE)
+    groups = store.read_table(kolada_store(), stored.GROUP_VALUES_TABLE)
     assert set(panel["municipality_id"]) == {"0180"} and set(groups["municipality_id"]) == {"G92787"}
     assert (groups["count"] == 3).all() and len(groups) == 6
 
@@ -384,7 +385,7 @@ def test_a_group_only_fetch_makes_no_empty_panel(data_dir: Path, fake: KoladaFak
         assert server.requests[-1].query.get("from_date") == first.fetched_at[:10]  # an update check
     assert first.status == "fetched" and again.status == "up to date"
     assert not has_fetched_panel() and load_panel().attrs["provenance"]["source"] == "demo"
-    assert len(store.read_table(kolada_store(), sync.GROUP_VALUES_TABLE)) == 6
+    assert len(store.read_table(kolada_store(), stored.GROUP_VALUES_TABLE)) == 6
 
 
 # ------------------------------------------------------------------------------------------------ for the notebooks

@@ -14,7 +14,8 @@ import pytest
 
 from natsam_analysis import config, store
 from natsam_analysis.errors import DataNotAvailableError, NatsamError
-from natsam_analysis.panel import is_synthetic, kolada_store, load_panel, source_line
+from natsam_analysis.panel import is_synthetic, load_panel, source_line
+from natsam_analysis.stored import kolada_store
 
 DEMO_NOTE_SV = "Demodata – syntetiska värden, inte officiell statistik"
 DEMO_NOTE_EN = "Demo data – synthetic values, not official statistics"

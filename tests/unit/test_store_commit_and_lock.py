@@ -27,12 +27,12 @@ from fakes.kolada_fake import KoladaFake
 from fakes.server import FakeServer, Request, Response
 from refdata import reference_path
 
-from natsam_analysis import store
+from natsam_analysis import store, stored
 from natsam_analysis.cli import main
 from natsam_analysis.errors import NatsamError
-from natsam_analysis.panel import kolada_store
 from natsam_analysis.sources import sync
 from natsam_analysis.sources.kolada import KoladaClient
+from natsam_analysis.stored import kolada_store
 
 FAST = ["--rate", "0", "--no-progress"]
 UNITS = "0180,1480"
@@ -333,7 +333,7 @@ def test_an_overlapping_fetch_with_no_wait_exits_naming_the_running_one(gate: Ga
     gate.release()
     out, err = a.communicate(timeout=TIMEOUT)
     assert a.returncode == 0, err
-    panel = store.read_table(kolada_store(), sync.PANEL_TABLE)
+    panel = store.read_table(kolada_store(), stored.PANEL_TABLE)
     assert set(panel["kpi"]) == {"N01951"} and len(panel) == expected_rows(module_fake, "N01951")
     _assert_consistent(kolada_store())
 
@@ -354,7 +354,7 @@ def test_an_overlapping_fetch_waits_and_no_row_is_lost(gate: Gate, module_fake) 
     assert b.wait(timeout=TIMEOUT) == 0
     assert "Kolada data: fetched" in b.stdout.read()
     folder = kolada_store()
-    panel = store.read_table(folder, sync.PANEL_TABLE, verify=True)
+    panel = store.read_table(folder, stored.PANEL_TABLE, verify=True)
     assert {k: int(n) for k, n in panel["kpi"].value_counts().items()} == {
         "N01951": expected_rows(module_fake, "N01951"), "N00945": expected_rows(module_fake, "N00945")}
     assert len(panel.attrs["provenance"]["queries"]) == 2, "both fetches are recorded"
@@ -384,7 +384,7 @@ def test_a_crash_between_the_tables_of_a_fetch_leaves_the_previous_set(gate: Gat
     args = (["N01951"], ["0180", "G92787"], "2019-2020")
     sync.fetch_data(*args, client=client, progress=False)
     folder = kolada_store()
-    assert store.has_table(folder, sync.PANEL_TABLE) and store.has_table(folder, sync.GROUP_VALUES_TABLE)
+    assert store.has_table(folder, stored.PANEL_TABLE) and store.has_table(folder, stored.GROUP_VALUES_TABLE)
     gate.fake.set_value("N01951", "0180", 2020, 123456.0, changed="2026-11-30")  # changes the group mean too
     before = _snapshot(folder)
     with pytest.MonkeyPatch.context() as mp, pytest.raises(Injected):
@@ -393,7 +393,7 @@ def test_a_crash_between_the_tables_of_a_fetch_leaves_the_previous_set(gate: Gat
     assert _snapshot(folder) == before, "panel, group values and manifest as before the fetch"
     summary = sync.fetch_data(*args, client=client, progress=False, full=True)
     assert summary.status == "fetched"
-    panel = store.read_table(folder, sync.PANEL_TABLE).set_index(["municipality_id", "year", "gender"])
+    panel = store.read_table(folder, stored.PANEL_TABLE).set_index(["municipality_id", "year", "gender"])
     assert panel.loc[("0180", 2020, "T"), "value"] == 123456.0
     assert re.fullmatch(r"group_values\.[0-9a-f]{12}\.parquet", store.read_manifest(folder)["group_values"]["file"])
     _assert_consistent(folder)
