@@ -200,7 +200,7 @@ def _run_sdg_score(args: argparse.Namespace) -> int:
 
 
 def _run_index_build(args: argparse.Namespace) -> int:
-    from natsam_analysis.composite.spec import build_index_files
+    from natsam_analysis.composite.build import build_index_files
     from natsam_analysis.panel import is_synthetic
 
     coin, table = build_index_files(args.spec, args.idata, args.imeta, args.out, args.dataset)

@@ -3,8 +3,12 @@
 * :mod:`~natsam_analysis.composite.framework` - the hierarchy (:class:`Framework`, from iMeta);
 * :mod:`~natsam_analysis.composite.steps` - pure step functions (denominate, screen, impute, treat,
   normalise, aggregate), the fast aggregation path and weights;
+* :mod:`~natsam_analysis.composite.spec` - YAML index specs and the steps they may name (parameters,
+  data sets), validated up front;
 * :mod:`~natsam_analysis.composite.coin` - :class:`Coin`: every data set plus the log of steps;
-* :mod:`~natsam_analysis.composite.spec` - YAML index specs and :func:`build_index`.
+* :mod:`~natsam_analysis.composite.build` - :func:`build_index`: a spec built on iData/iMeta or the panel.
+
+Each imports only the ones listed before it.
 
 Examples
 --------
@@ -12,11 +16,13 @@ Examples
 >>> coin = build_index("data/indices/coinr_example.yaml", idata=idata, imeta=imeta)  # doctest: +SKIP
 """
 
-from natsam_analysis.composite.coin import DATASETS, STEP_OUTPUT, Coin
+from natsam_analysis.composite.build import build_index
+from natsam_analysis.composite.coin import Coin
 from natsam_analysis.composite.framework import Framework
 from natsam_analysis.composite.spec import (
+    DATASETS,
+    STEP_OUTPUT,
     IndexSpec,
-    build_index,
     catalog_framework,
     load_spec,
 )

@@ -25,10 +25,7 @@ Examples
 from __future__ import annotations
 
 import copy
-import difflib
-import math
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +34,7 @@ import pandas as pd
 
 from natsam_analysis.composite import steps
 from natsam_analysis.composite.framework import Framework
+from natsam_analysis.composite.spec import DATASET_NAME, STEP_OUTPUT, catalog_framework, check_step, load_spec
 from natsam_analysis.errors import NatsamError, ValidationError
 from natsam_analysis.tables import read_csv_file
 
@@ -44,128 +42,6 @@ UNIT = "uCode"
 UNIT_NAME = "uName"
 GROUP_SUFFIX = "_group"
 PANEL_GROUP = "county_group"
-
-#: Step name -> name of the data set it writes.
-STEP_OUTPUT = {
-    "denominate": "denominated",
-    "screen": "screened",
-    "impute": "imputed",
-    "treat": "treated",
-    "normalise": "normalised",
-    "aggregate": "aggregated",
-}
-DATASETS = ("raw", *STEP_OUTPUT.values())
-WEIGHT_CHOICES = ("metadata", "equal", "pca")
-DATASET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-
-#: Step name -> parameter name -> (check, description). ``check`` returns True for a valid value.
-_NUM = (int, float)
-
-
-def _is_num(v: Any) -> bool:
-    return isinstance(v, _NUM) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _is_share(v: Any) -> bool:
-    return _is_num(v) and 0 <= v <= 1
-
-
-def _is_whole(v: Any) -> bool:
-    return _is_num(v) and float(v) == int(v) and v >= 0
-
-
-def _is_pair(v: Any) -> bool:
-    return isinstance(v, (list, tuple)) and len(v) == 2 and all(_is_num(x) for x in v) and v[0] < v[1]
-
-
-def _is_mapping(v: Any) -> bool:
-    return isinstance(v, Mapping)
-
-
-def _is_weights(v: Any) -> bool:
-    return v is None or v in WEIGHT_CHOICES or (
-        isinstance(v, Mapping) and all(_is_num(x) and x >= 0 for x in v.values()))
-
-
-def _is_levels(v: Any) -> bool:
-    return isinstance(v, (list, tuple)) and all(_is_whole(x) and x >= 2 for x in v)
-
-
-STEP_PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
-    "denominate": {},
-    "screen": {"threshold": (_is_share, "a share between 0 and 1, e.g. 0.9")},
-    "impute": {
-        "method": (lambda v: v in steps.IMPUTE_METHODS + steps.HISTORY_METHODS,
-                   f"one of {', '.join(steps.IMPUTE_METHODS + steps.HISTORY_METHODS)}"),
-        "group": (lambda v: isinstance(v, str) and bool(v), "the name of a group column, e.g. EurAsia_group"),
-        "max_age": (_is_whole, "a whole number of years >= 0"),
-    },
-    "treat": {
-        "method": (lambda v: v in steps.TREAT_METHODS, f"one of {', '.join(steps.TREAT_METHODS)}"),
-        "winmax": (_is_whole, "a whole number >= 0, e.g. 5"),
-        "skew_thresh": (_is_num, "a number, e.g. 2"),
-        "kurt_thresh": (_is_num, "a number, e.g. 3.5"),
-        "overrides": (_is_mapping, "a mapping from indicator code to a method or {method, winmax, ...}"),
-    },
-    "normalise": {
-        "method": (lambda v: v in steps.NORMALISE_METHODS, f"one of {', '.join(steps.NORMALISE_METHODS)}"),
-        "range": (_is_pair, "two numbers [low, high] with low < high, e.g. [0, 100]"),
-        "mean": (_is_num, "a number"),
-        "sd": (lambda v: _is_num(v) and v > 0, "a number > 0"),
-        "scale": (lambda v: _is_num(v) and v > 0, "a number > 0, e.g. 100"),
-        "cap": (lambda v: isinstance(v, bool), "true or false"),
-        "truncate": (lambda v: isinstance(v, bool), "true or false"),
-        "percentile": (lambda v: _is_num(v) and 0 <= v < 50, "a percentile between 0 and 50, e.g. 2.5"),
-        "goalposts": (lambda v: isinstance(v, Mapping) and all(_is_pair(x) for x in v.values()),
-                      "a mapping from indicator code to [low, high]"),
-        "overrides": (_is_mapping, "a mapping from indicator code to {method: ..., <parameters>}"),
-    },
-    "aggregate": {
-        "method": (lambda v: v in steps.AGGREGATE_METHODS, f"one of {', '.join(steps.AGGREGATE_METHODS)}"),
-        "weights": (_is_weights, f"one of {', '.join(WEIGHT_CHOICES)} or a mapping from code to weight >= 0"),
-        "dat_thresh": (_is_share, "a share between 0 and 1, e.g. 0.5"),
-        "p": (lambda v: _is_num(v) and v != 0, "a number other than 0 (the power of the generalised mean)"),
-        "pca_levels": (_is_levels, "a list of aggregate levels, e.g. [2]"),
-    },
-}
-
-
-def _did_you_mean(word: Any, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for a near miss such as 'normalize' for 'normalise', else ''."""
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def check_step(step: str, params: Mapping[str, Any]) -> list[tuple[str | None, str]]:
-    """Problems with a step's name and parameters, as ``(key, message)`` pairs (empty when fine).
-
-    Examples
-    --------
-    >>> check_step("treat", {"winmax": -1})
-    [('winmax', 'winmax=-1 is not valid: it must be a whole number >= 0, e.g. 5')]
-    """
-    if step not in STEP_PARAMS:
-        return [("step", f"unknown step {step!r}{_did_you_mean(step, STEP_PARAMS)}; the steps are "
-                         f"{', '.join(STEP_PARAMS)}")]
-    allowed = STEP_PARAMS[step]
-    out: list[tuple[str | None, str]] = []
-    for key, value in params.items():
-        if key not in allowed:
-            hint = f"allowed: {', '.join(allowed)}" if allowed else "this step takes no parameters"
-            out.append((key, f"unknown parameter {key!r} for step {step!r}{_did_you_mean(key, allowed)} ({hint})"))
-            continue
-        check, what = allowed[key]
-        if not check(value):
-            out.append((key, f"{key}={value!r} is not valid: it must be {what}"))
-    method = params.get("method")
-    if step == "impute" and isinstance(method, str) and method.endswith("_group") and "group" not in params:
-        out.append(("group", f"method {method!r} needs 'group': the group column (e.g. EurAsia_group)"))
-    if step == "normalise" and method == "goalposts" and "goalposts" not in params:
-        out.append(("goalposts", "method 'goalposts' needs 'goalposts': {code: [low, high], ...}"))
-    if step == "aggregate" and method == "generalised" and "p" not in params:
-        out.append(("p", "method 'generalised' needs 'p', the power (e.g. 0.5)"))
-    return out
-
 
 def _read_csv(path: Path, what: str) -> pd.DataFrame:
     return read_csv_file(path, what, dtype={UNIT: str, "iCode": str, "Parent": str, "Type": str})
@@ -277,13 +153,11 @@ class Coin:
         >>> coin.framework.aggregates[2][:2]                  # doctest: +SKIP
         ['kompetens', 'naringslivsdynamik']
         """
-        from natsam_analysis.composite import spec as spec_module
-
         if isinstance(spec_or_framework, Framework):
             fw, name = spec_or_framework, "Index"
         else:
-            sp = spec_module.load_spec(spec_or_framework) if spec_or_framework is not None else None
-            fw = spec_module.catalog_framework(sp, catalog=catalog, pillars=pillars)
+            sp = load_spec(spec_or_framework) if spec_or_framework is not None else None
+            fw = catalog_framework(sp, catalog=catalog, pillars=pillars)
             name = sp.name if sp is not None else "Index"
             if year is None and sp is not None:
                 year = sp.year
@@ -339,8 +213,8 @@ class Coin:
             The name of the data set to write (default: the step's own, e.g. ``imputed``); give one to
             keep a repeated step from writing over the data set of the same name.
         params
-            The step's parameters (see :data:`STEP_PARAMS` and the step functions in
-            :mod:`natsam_analysis.composite.steps`).
+            The step's parameters (see :data:`natsam_analysis.composite.spec.STEP_PARAMS` and the step
+            functions in :mod:`natsam_analysis.composite.steps`).
 
         Examples
         --------
@@ -437,8 +311,6 @@ class Coin:
 
     def build(self, spec: Any) -> Coin:
         """Run every step of a spec (an ``IndexSpec``, a dict or a YAML path); returns ``self``."""
-        from natsam_analysis.composite.spec import load_spec
-
         sp = load_spec(spec)
         for i, entry in enumerate(sp.steps, start=1):
             params = {k: v for k, v in entry.items() if k not in ("step", "from", "to")}

@@ -1,5 +1,10 @@
 """Index specs: the construction of an index as data (YAML), validated up front.
 
+This module also holds what a spec may say: the steps, their parameters (:data:`STEP_PARAMS`,
+:func:`check_step`) and the data sets they write (:data:`STEP_OUTPUT`), which
+:meth:`~natsam_analysis.composite.coin.Coin.run_step` checks against too. It knows nothing of the
+coin: the coin imports this module, and :mod:`~natsam_analysis.composite.build` builds a spec.
+
 A spec names the index, optionally the catalog indicators it uses (for indices built from the
 indicator panel), and the steps::
 
@@ -35,7 +40,10 @@ natsam_analysis.errors.ValidationError: index spec: 1 problem(s) found
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+import difflib
+import math
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,20 +51,144 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from natsam_analysis.composite.coin import (
-    DATASET_NAME,
-    DATASETS,
-    STEP_OUTPUT,
-    Coin,
-    _is_num,
-    check_step,
-)
+from natsam_analysis.catalog import CONTEXT_PILLAR, load_catalog, load_pillars
+from natsam_analysis.composite import steps
 from natsam_analysis.composite.framework import Framework
 from natsam_analysis.errors import NatsamError, ValidationError
 
 TOP_KEYS = ("name", "description", "year", "framework", "indicators", "steps")
 FRAMEWORK_KEYS = ("top", "top_name", "pillars", "indicators", "weights")
 _HINT = "Fix the spec (the keys and steps are described in data/indices/README.md) and run again."
+
+# ------------------------------------------------------------------------------------------------
+# the steps: their names, parameters and the data sets they write (what a spec may say, and what
+# Coin.run_step accepts)
+
+#: Step name -> name of the data set it writes.
+STEP_OUTPUT = {
+    "denominate": "denominated",
+    "screen": "screened",
+    "impute": "imputed",
+    "treat": "treated",
+    "normalise": "normalised",
+    "aggregate": "aggregated",
+}
+DATASETS = ("raw", *STEP_OUTPUT.values())
+WEIGHT_CHOICES = ("metadata", "equal", "pca")
+DATASET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+#: Step name -> parameter name -> (check, description). ``check`` returns True for a valid value.
+_NUM = (int, float)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, _NUM) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_share(v: Any) -> bool:
+    return _is_num(v) and 0 <= v <= 1
+
+
+def _is_whole(v: Any) -> bool:
+    return _is_num(v) and float(v) == int(v) and v >= 0
+
+
+def _is_pair(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) and len(v) == 2 and all(_is_num(x) for x in v) and v[0] < v[1]
+
+
+def _is_mapping(v: Any) -> bool:
+    return isinstance(v, Mapping)
+
+
+def _is_weights(v: Any) -> bool:
+    return v is None or v in WEIGHT_CHOICES or (
+        isinstance(v, Mapping) and all(_is_num(x) and x >= 0 for x in v.values()))
+
+
+def _is_levels(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) and all(_is_whole(x) and x >= 2 for x in v)
+
+
+STEP_PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
+    "denominate": {},
+    "screen": {"threshold": (_is_share, "a share between 0 and 1, e.g. 0.9")},
+    "impute": {
+        "method": (lambda v: v in steps.IMPUTE_METHODS + steps.HISTORY_METHODS,
+                   f"one of {', '.join(steps.IMPUTE_METHODS + steps.HISTORY_METHODS)}"),
+        "group": (lambda v: isinstance(v, str) and bool(v), "the name of a group column, e.g. EurAsia_group"),
+        "max_age": (_is_whole, "a whole number of years >= 0"),
+    },
+    "treat": {
+        "method": (lambda v: v in steps.TREAT_METHODS, f"one of {', '.join(steps.TREAT_METHODS)}"),
+        "winmax": (_is_whole, "a whole number >= 0, e.g. 5"),
+        "skew_thresh": (_is_num, "a number, e.g. 2"),
+        "kurt_thresh": (_is_num, "a number, e.g. 3.5"),
+        "overrides": (_is_mapping, "a mapping from indicator code to a method or {method, winmax, ...}"),
+    },
+    "normalise": {
+        "method": (lambda v: v in steps.NORMALISE_METHODS, f"one of {', '.join(steps.NORMALISE_METHODS)}"),
+        "range": (_is_pair, "two numbers [low, high] with low < high, e.g. [0, 100]"),
+        "mean": (_is_num, "a number"),
+        "sd": (lambda v: _is_num(v) and v > 0, "a number > 0"),
+        "scale": (lambda v: _is_num(v) and v > 0, "a number > 0, e.g. 100"),
+        "cap": (lambda v: isinstance(v, bool), "true or false"),
+        "truncate": (lambda v: isinstance(v, bool), "true or false"),
+        "percentile": (lambda v: _is_num(v) and 0 <= v < 50, "a percentile between 0 and 50, e.g. 2.5"),
+        "goalposts": (lambda v: isinstance(v, Mapping) and all(_is_pair(x) for x in v.values()),
+                      "a mapping from indicator code to [low, high]"),
+        "overrides": (_is_mapping, "a mapping from indicator code to {method: ..., <parameters>}"),
+    },
+    "aggregate": {
+        "method": (lambda v: v in steps.AGGREGATE_METHODS, f"one of {', '.join(steps.AGGREGATE_METHODS)}"),
+        "weights": (_is_weights, f"one of {', '.join(WEIGHT_CHOICES)} or a mapping from code to weight >= 0"),
+        "dat_thresh": (_is_share, "a share between 0 and 1, e.g. 0.5"),
+        "p": (lambda v: _is_num(v) and v != 0, "a number other than 0 (the power of the generalised mean)"),
+        "pca_levels": (_is_levels, "a list of aggregate levels, e.g. [2]"),
+    },
+}
+
+
+def _did_you_mean(word: Any, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for a near miss such as 'normalize' for 'normalise', else ''."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_step(step: str, params: Mapping[str, Any]) -> list[tuple[str | None, str]]:
+    """Problems with a step's name and parameters, as ``(key, message)`` pairs (empty when fine).
+
+    Examples
+    --------
+    >>> check_step("treat", {"winmax": -1})
+    [('winmax', 'winmax=-1 is not valid: it must be a whole number >= 0, e.g. 5')]
+    """
+    if step not in STEP_PARAMS:
+        return [("step", f"unknown step {step!r}{_did_you_mean(step, STEP_PARAMS)}; the steps are "
+                         f"{', '.join(STEP_PARAMS)}")]
+    allowed = STEP_PARAMS[step]
+    out: list[tuple[str | None, str]] = []
+    for key, value in params.items():
+        if key not in allowed:
+            hint = f"allowed: {', '.join(allowed)}" if allowed else "this step takes no parameters"
+            out.append((key, f"unknown parameter {key!r} for step {step!r}{_did_you_mean(key, allowed)} ({hint})"))
+            continue
+        check, what = allowed[key]
+        if not check(value):
+            out.append((key, f"{key}={value!r} is not valid: it must be {what}"))
+    method = params.get("method")
+    if step == "impute" and isinstance(method, str) and method.endswith("_group") and "group" not in params:
+        out.append(("group", f"method {method!r} needs 'group': the group column (e.g. EurAsia_group)"))
+    if step == "normalise" and method == "goalposts" and "goalposts" not in params:
+        out.append(("goalposts", "method 'goalposts' needs 'goalposts': {code: [low, high], ...}"))
+    if step == "aggregate" and method == "generalised" and "p" not in params:
+        out.append(("p", "method 'generalised' needs 'p', the power (e.g. 0.5)"))
+    return out
+
+
+
+# ------------------------------------------------------------------------------------------------
+# specs
 
 
 @dataclass
@@ -215,13 +347,11 @@ def catalog_framework(spec: IndexSpec | Mapping[str, Any] | None = None, *, cata
     >>> fw.aggregates[2], fw.top, len(fw.indicators)
     (['social'], 'Index', 6)
     """
-    from natsam_analysis import catalog as cat_module
-
     sp = load_spec(spec) if spec is not None else None
-    cat = cat_module.load_catalog() if catalog is None else catalog
-    pil = cat_module.load_pillars() if pillars is None else pillars
+    cat = load_catalog() if catalog is None else catalog
+    pil = load_pillars() if pillars is None else pillars
     fwd = dict(sp.framework or {}) if sp is not None else {}
-    scored = [p for p in pil.index if p != cat_module.CONTEXT_PILLAR]
+    scored = [p for p in pil.index if p != CONTEXT_PILLAR]
     chosen = fwd.get("pillars", "all")
     chosen = scored if chosen == "all" else list(chosen)
     where = sp.origin if sp is not None else "index spec"
@@ -265,65 +395,3 @@ def catalog_framework(spec: IndexSpec | Mapping[str, Any] | None = None, *, cata
     rows.append({"Level": 3, "iCode": top, "iName": fwd.get("top_name", sp.name if sp is not None else top),
                  "Direction": 1, "Weight": 1.0, "Parent": None, "Type": "Aggregate"})
     return Framework.from_imeta(pd.DataFrame(rows), origin=f"{where} (framework from the catalog)")
-
-
-def build_index(spec: Any, idata: pd.DataFrame | None = None, imeta: pd.DataFrame | None = None,
-                panel: pd.DataFrame | None = None) -> Coin:
-    """Build the index a spec describes and return the coin with every data set.
-
-    With ``idata`` and ``imeta`` the coin starts from them (COINr's conventions). Otherwise the spec
-    must name catalog indicators (``framework``/``indicators``) and the coin is built from ``panel``
-    (default: :func:`natsam_analysis.panel.load_panel`) with :meth:`Coin.from_panel`.
-
-    Examples
-    --------
-    >>> coin = build_index("data/indices/coinr_example.yaml", idata=idata, imeta=imeta)  # doctest: +SKIP
-    >>> coin.results().sort_values("Rank_Index")["uCode"].head(3).tolist()          # doctest: +SKIP
-    ['CHE', 'NLD', 'DNK']
-    """
-    sp = load_spec(spec)
-    if (idata is None) != (imeta is None):
-        raise NatsamError(f"{sp.origin}: give both iData and iMeta, or neither (to build from the indicator panel).")
-    if idata is not None:
-        coin = Coin(idata, imeta, name=sp.name)
-    else:
-        if not sp.uses_panel:
-            raise NatsamError(f"{sp.origin}: the spec names no catalog indicators (no 'framework' or 'indicators' "
-                              "key), so it needs iData and iMeta (natsam index build SPEC --idata FILE --imeta FILE).")
-        if panel is None:
-            from natsam_analysis.panel import load_panel
-
-            panel = load_panel()
-        coin = Coin.from_panel(panel, sp, year=sp.year)
-    return coin.build(sp)
-
-
-def build_index_files(spec_path: str | Path, idata_path: str | Path | None, imeta_path: str | Path | None,
-                      out_path: str | Path, dataset: str | None = None) -> tuple[Coin, pd.DataFrame]:
-    """Build an index from files and write one data set's results as CSV (atomically).
-
-    The table holds ``uCode``, every indicator and aggregate of ``dataset`` (default: the data set the
-    last step wrote) and ``Rank_<code>`` per aggregate. Nothing is written when anything fails.
-    """
-    from natsam_analysis.store import atomic_write
-
-    sp = load_spec(spec_path)
-    if dataset is not None and dataset not in DATASETS and not DATASET_NAME.match(dataset):
-        raise NatsamError(f"--dataset {dataset!r} is not a data set name ({', '.join(DATASETS)}).")
-    if (idata_path is None) != (imeta_path is None):
-        raise NatsamError("give both --idata and --imeta, or neither (to build from the indicator panel).")
-    if idata_path is not None:
-        from natsam_analysis.composite.coin import _read_csv
-
-        idata = _read_csv(Path(idata_path), "iData")
-        imeta = _read_csv(Path(imeta_path), "iMeta")
-        sp_coin = build_index(sp, idata=idata, imeta=imeta)
-    else:
-        sp_coin = build_index(sp)
-    name = dataset or sp_coin.last_dataset
-    if name not in sp_coin.data:
-        raise NatsamError(f"--dataset {name!r}: the spec {sp.origin} makes no such data set "
-                          f"(it makes {', '.join(sp_coin.data)}).")
-    table = sp_coin.results(name)
-    atomic_write(Path(out_path), lambda tmp: table.to_csv(tmp, index=False))
-    return sp_coin, table

@@ -65,7 +65,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from natsam_analysis.composite.coin import Coin, check_step
+from natsam_analysis.composite.coin import Coin
+from natsam_analysis.composite.spec import check_step
 from natsam_analysis.composite.steps import (
     AGGREGATE_METHODS,
     AggregationPlan,
