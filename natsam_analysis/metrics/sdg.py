@@ -102,28 +102,14 @@ class Bounds:
         return problems
 
 
-def _better_or_equal(a: float, b: float, direction: int) -> bool:
-    return direction * a >= direction * b
-
-
 def indicator_score(value: float, bounds: Bounds, *, floor: bool = True) -> float:
     """The 0-100 score of ``value`` (NaN stays NaN); ``floor=False`` keeps scores below 0 (trends)."""
-    if value is None or math.isnan(value):
-        return math.nan
-    raw = 100.0 * (value - bounds.lower_bound) / (bounds.optimum - bounds.lower_bound)
-    return min(100.0, max(0.0, raw) if floor else raw)
+    return float(_scores(_one(value), _bound_arrays([bounds]), floor=floor)[0])
 
 
 def indicator_colour(value: float, bounds: Bounds) -> str:
     """green, yellow, orange or red by the thresholds; grey without a value."""
-    if value is None or math.isnan(value):
-        return "grey"
-    if _better_or_equal(value, bounds.green, bounds.direction):
-        return "green"
-    if not _better_or_equal(value, bounds.red, bounds.direction):
-        return "red"
-    midpoint = (bounds.green + bounds.red) / 2
-    return "yellow" if _better_or_equal(value, midpoint, bounds.direction) else "orange"
+    return str(_colours(_one(value), _bound_arrays([bounds]))[0])
 
 
 def colour_scale(value: float, bounds: Bounds) -> float:
@@ -132,72 +118,149 @@ def colour_scale(value: float, bounds: Bounds) -> float:
     Piecewise linear between those points; a red threshold on the wrong side of the lower bound (as
     in some of SDSN's own codebooks) leaves every value worse than it at 0.
     """
-    d = bounds.direction
-    v, lower, red, green, optimum = (d * x for x in (value, bounds.lower_bound, bounds.red, bounds.green,
-                                                     bounds.optimum))
-    if v >= green:
-        return 3.0 if optimum <= green else min(3.0, 2.0 + (v - green) / (optimum - green))
-    if v >= red:
-        return 1.0 + (v - red) / (green - red)
-    return 0.0 if red <= lower else max(0.0, (v - lower) / (red - lower))
+    return float(_scales(_one(value), _bound_arrays([bounds]))[0])
 
 
 def goal_colour(indicators: Iterable[tuple[float, Bounds]], *, min_share: float = MIN_GOAL_SHARE) -> str:
     """A goal's colour from its indicators' (value, bounds); grey when fewer than ``min_share`` of
     them (and at least one) have a value."""
     indicators = list(indicators)
-    rated = sorted((colour_scale(v, b), indicator_colour(v, b)) for v, b in indicators
-                   if v is not None and not math.isnan(v))
-    if not rated or len(rated) < min_share * len(indicators):
-        return "grey"
-    lowest = rated[:2]
-    mean = sum(scale for scale, _ in lowest) / len(lowest)
-    colours = {colour for _, colour in lowest}
-    if mean < 1:
-        return "red" if colours == {"red"} else "orange"
-    if mean < 1.5:
-        return "orange"
-    if mean < 2:
-        return "yellow"
-    return "green" if colours == {"green"} else "yellow"
-
-
-def _trend_start(years: list[int], start: int, tolerance: int) -> int | None:
-    """The year that stands for the trend ``start``: the closest within ``tolerance`` years (the later
-    of two equally close), else the first after it; None when there is none."""
-    near = [y for y in years if abs(y - start) <= tolerance]
-    if near:
-        return min(near, key=lambda y: (abs(y - start), -y))
-    return next((y for y in years if y > start), None)
+    values = np.array([np.nan if v is None else v for v, _ in indicators], dtype=float)
+    b = _bound_arrays(bound for _, bound in indicators)
+    return str(_goal_colours(_scales(values, b)[None, :], _colours(values, b)[None, :], min_share)[0])
 
 
 def trend(observations: Iterable[tuple[int, float]], bounds: Bounds, *,
           falling_past_green: str = "stagnating", start_tolerance: int = 0) -> str | None:
     """The trend of an indicator's ``(year, value)`` observations (see the module doc), or None."""
+    _check_trend_options(falling_past_green, start_tolerance)
+    observed = sorted(((int(y), v) for y, v in observations if v is not None and not math.isnan(v)),
+                      key=lambda observation: observation[0])  # of a repeated year the last counts
+    years = np.array([y for y, _ in observed], dtype=np.int64)
+    values = np.array([v for _, v in observed], dtype=float)
+    b = {field: np.repeat(column, len(observed)) for field, column in _bound_arrays([bounds]).items()}
+    return _trends(np.zeros(len(observed), dtype=np.int64), years, values, b, 1,
+                   falling_past_green, start_tolerance)[0]
+
+
+def _check_trend_options(falling_past_green: str, start_tolerance: int) -> None:
     if falling_past_green not in FALLING_PAST_GREEN:
         raise NatsamError(f"falling_past_green is {falling_past_green!r}; use one of {', '.join(FALLING_PAST_GREEN)}.")
     if isinstance(start_tolerance, bool) or not isinstance(start_tolerance, Integral) or start_tolerance < 0:
         raise NatsamError(f"start_tolerance is {start_tolerance!r}; use a whole number of years, 0 or more.")
-    if bounds.trend_from is None:
-        return None
-    values = {int(y): v for y, v in observations if v is not None and not math.isnan(v)}
-    y0 = _trend_start(sorted(values), int(bounds.trend_from), start_tolerance)
-    if y0 is None or max(values) <= y0:
-        return None
-    y1 = max(values)
-    v0, v1 = values[y0], values[y1]
-    s0 = indicator_score(v0, bounds, floor=False)
-    s1 = indicator_score(v1, bounds, floor=False)
-    g = indicator_score(bounds.green, bounds)
+
+
+# The rules on arrays: the functions above and score_units use these, so there is one implementation.
+# ``b`` holds the bounds as arrays (see _bound_arrays) of the same shape as the values or broadcastable.
+
+_BOUND_FIELDS = ("direction", "optimum", "green", "red", "lower_bound", "trend_from")
+
+
+def _bound_arrays(bounds: Iterable[Bounds]) -> dict[str, np.ndarray]:
+    """The fields of ``bounds`` as float arrays, one entry per bounds (no trend start: NaN)."""
+    bounds = list(bounds)
+    return {field: np.array([getattr(b, field) for b in bounds], dtype=float) for field in _BOUND_FIELDS}
+
+
+def _one(value: float | None) -> np.ndarray:
+    return np.array([np.nan if value is None else value], dtype=float)
+
+
+def _scores(values: np.ndarray, b: dict[str, np.ndarray], *, floor: bool = True) -> np.ndarray:
+    """:func:`indicator_score`: 100 x (value - lower bound) / (optimum - lower bound), censored."""
+    raw = 100.0 * (values - b["lower_bound"]) / (b["optimum"] - b["lower_bound"])
+    if floor:
+        raw = np.maximum(raw, 0.0) + 0.0  # + 0.0: a score of 0 is never written as -0.0
+    return np.minimum(raw, 100.0)
+
+
+def _colours(values: np.ndarray, b: dict[str, np.ndarray]) -> np.ndarray:
+    """:func:`indicator_colour`: green at least as good as the green threshold, red worse than the
+    red one, else yellow at least as good as their midpoint, else orange; grey without a value."""
+    d = b["direction"]
+    v, green, red = d * values, d * b["green"], d * b["red"]
+    midpoint = d * ((b["green"] + b["red"]) / 2)
+    colours = np.select([v >= green, v < red, v >= midpoint], ["green", "red", "yellow"], "orange")
+    return np.where(np.isnan(values), "grey", colours)
+
+
+def _scales(values: np.ndarray, b: dict[str, np.ndarray]) -> np.ndarray:
+    """:func:`colour_scale`."""
+    d = b["direction"]
+    v, lower, red, green, optimum = (d * x for x in (values, b["lower_bound"], b["red"], b["green"], b["optimum"]))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a branch not taken may divide by 0
+        above = np.where(optimum <= green, 3.0, np.minimum(2.0 + (v - green) / (optimum - green), 3.0))
+        between = 1.0 + (v - red) / (green - red)
+        below = np.where(red <= lower, 0.0, np.maximum((v - lower) / (red - lower), 0.0))
+    return np.where(v >= green, above, np.where(v >= red, between, below))
+
+
+def _goal_colours(scales: np.ndarray, colours: np.ndarray, min_share: float) -> np.ndarray:
+    """:func:`goal_colour` of each row: a goal's indicators' colour scales and colours (grey: no value)."""
+    rated = colours != "grey"
+    count = rated.sum(axis=1)
+    # the two lowest (scale, colour) of each row; an extra column never rated gives every row two
+    key = np.column_stack([np.where(rated, scales, np.inf), np.full(len(scales), np.inf)])
+    colours = np.column_stack([colours, np.full(len(colours), "grey")])
+    lowest = np.lexsort((colours, key), axis=1)[:, :2]
+    (s1, s2), (c1, c2) = (np.take_along_axis(x, lowest, axis=1).T for x in (key, colours))
+    mean = np.where(count >= 2, (s1 + s2) / 2, s1)
+    all_green = (c1 == "green") & ((c2 == "green") | (count < 2))
+    all_red = (c1 == "red") & ((c2 == "red") | (count < 2))
+    colour = np.select([mean < 1, mean < 1.5, mean < 2], [np.where(all_red, "red", "orange"), "orange", "yellow"],
+                       np.where(all_green, "green", "yellow"))
+    return np.where((count == 0) | (count < min_share * scales.shape[1]), "grey", colour)
+
+
+def _trends(cells: np.ndarray, years: np.ndarray, values: np.ndarray, b: dict[str, np.ndarray], n_cells: int,
+            falling_past_green: str, start_tolerance: int) -> np.ndarray:
+    """The trend of cells ``0 .. n_cells - 1`` (None where there is none) from observations ``(cells[i],
+    years[i], values[i])`` in increasing year order (of a repeated year the last counts), the bounds
+    ``b`` one entry per observation."""
+    out = np.full(n_cells, None, dtype=object)
+    if not len(cells):
+        return out
+    # the start: the closest to the trend start within the tolerance (the later of two equally
+    # close), else the first after it; rank inf: cannot be the start (or no trend start)
+    start = b["trend_from"]
+    distance = np.abs(years - start)
+    after = years > start
+    rank = np.where(distance <= start_tolerance, 2 * distance - after,
+                    np.where(after, 2 * start_tolerance + 1 + distance, np.inf))
+    by_rank = np.lexsort((-np.arange(len(cells)), rank, cells))
+    first = by_rank[np.r_[True, np.diff(cells[by_rank]) != 0]]
+    cell, last = _last_of_each(cells)  # the end: the latest observation (both in cell order)
+    ok = np.isfinite(rank[first]) & (years[last] > years[first])
+    first, last, cell = first[ok], last[ok], cell[ok]
+    at = {field: column[last] for field, column in b.items()}
+    y0, y1 = years[first], years[last]
+    s0, s1 = _scores(values[first], at, floor=False), _scores(values[last], at, floor=False)
+    g = _scores(at["green"], at)
     observed = (s1 - s0) / (y1 - y0)
-    if s1 >= g:
-        return "on_track" if observed >= 0 else falling_past_green
     required = (g - s0) / (TARGET_YEAR - y0)
-    if observed >= required:
-        return "on_track"
-    if observed > required / 2:
-        return "moderately_improving"
-    return "stagnating" if observed >= 0 else "decreasing"
+    past_green = s1 >= g
+    out[cell] = np.select(
+        [past_green & (observed >= 0), past_green, observed >= required, observed > required / 2, observed >= 0],
+        ["on_track", falling_past_green, "on_track", "moderately_improving", "stagnating"], "decreasing")
+    return out
+
+
+def _last_of_each(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``cells`` (sorted) and the position of each one's last occurrence."""
+    distinct, first_from_end = np.unique(cells[::-1], return_index=True)
+    return distinct, len(cells) - 1 - first_from_end
+
+
+def _row_means(matrix: np.ndarray) -> np.ndarray:
+    """Each row's mean over its values that are not NaN (NaN without one): as ``np.mean`` of the
+    row's values, to the last bit (rows with the same missing values are averaged together)."""
+    present = ~np.isnan(matrix)
+    means = np.full(len(matrix), np.nan)
+    for pattern in np.unique(present, axis=0):
+        rows = (present == pattern).all(axis=1)
+        if pattern.any():
+            means[rows] = matrix[np.ix_(rows, pattern)].mean(axis=1)
+    return means
 
 
 def codebook_bounds(codebook: pd.DataFrame) -> dict[str, Bounds]:
@@ -225,31 +288,52 @@ def score_units(codebook: pd.DataFrame, data: pd.DataFrame, *,
     year and trend. Indicators of the codebook without data for a unit are grey. The trend options
     are :func:`trend`'s (e.g. ``**SDSN_2022``).
     """
+    _check_trend_options(falling_past_green, start_tolerance)
     bounds = codebook_bounds(codebook)
+    kpis = list(bounds)
     goal_of = dict(zip(codebook["indicator"].astype(str), codebook["sdg"].astype(int).astype(str)))
+    goals = sorted(set(goal_of.values()), key=int)
     data = data.assign(indicator=data["indicator"].astype(str), unit=data["unit"].astype(str))
-    data = data[data["indicator"].isin(bounds) & data["value"].notna()].sort_values(["unit", "indicator", "year"])
-    rows = []
-    for unit in sorted(data["unit"].unique()):
-        own = data[data["unit"] == unit]
-        series = {k: list(zip(g["year"], g["value"])) for k, g in own.groupby("indicator")}
-        goals: dict[str, list] = {}
-        for kpi, b in bounds.items():
-            obs = series.get(kpi, [])
-            year, value = obs[-1] if obs else (math.nan, math.nan)
-            score = indicator_score(value, b)
-            rows.append((unit, "indicator", kpi, value, year, score, indicator_colour(value, b),
-                         trend(obs, b, falling_past_green=falling_past_green,
-                               start_tolerance=start_tolerance)))
-            goals.setdefault(goal_of[kpi], []).append((value, b, score))
-        goal_scores = []
-        for goal in sorted(goals, key=int):
-            scores = [s for _, _, s in goals[goal] if not math.isnan(s)]
-            score = float(np.mean(scores)) if scores else math.nan
-            goal_scores.append(score)
-            rows.append((unit, "goal", goal, math.nan, math.nan, score,
-                         goal_colour((v, b) for v, b, _ in goals[goal]), None))
-        present = [s for s in goal_scores if not math.isnan(s)]
-        rows.append((unit, "index", "index", math.nan, math.nan,
-                     float(np.mean(present)) if present else math.nan, None, None))
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"year": "Int64"})
+    data = data[data["indicator"].isin(bounds) & data["value"].notna()].sort_values("year", kind="stable")
+    units = sorted(data["unit"].unique())
+    if not units:
+        return pd.DataFrame([], columns=RESULT_COLUMNS).astype({"year": "Int64"})
+    # a grid of cells, one per unit and indicator (unit by unit, indicators in codebook order), each
+    # observation in its cell, in year order
+    n_units, n_kpis = len(units), len(kpis)
+    cells = pd.Index(units).get_indexer(data["unit"]) * n_kpis + pd.Index(kpis).get_indexer(data["indicator"])
+    years, values = data["year"].to_numpy(dtype=np.int64), data["value"].to_numpy(dtype=float)
+    b = {field: np.tile(column, n_units) for field, column in _bound_arrays(bounds.values()).items()}
+    cell, last = _last_of_each(cells)
+    value, year = np.full(n_units * n_kpis, np.nan), np.full(n_units * n_kpis, np.nan)
+    value[cell], year[cell] = values[last], years[last]
+    score, colour, scale = _scores(value, b), _colours(value, b), _scales(value, b)
+    trends = _trends(cells, years, values, {f: column[cells] for f, column in b.items()}, len(value),
+                     falling_past_green, start_tolerance)
+    # goals and the index, units x goals
+    grid = (n_units, n_kpis)
+    columns = [[j for j, k in enumerate(kpis) if goal_of[k] == goal] for goal in goals]
+    goal_scores = np.column_stack([_row_means(score.reshape(grid)[:, c]) for c in columns])
+    goal_colours = np.column_stack([_goal_colours(scale.reshape(grid)[:, c], colour.reshape(grid)[:, c],
+                                                  MIN_GOAL_SHARE) for c in columns])
+    index = _row_means(goal_scores)
+
+    def column(for_indicators, for_goals, for_index) -> np.ndarray:
+        """A column of the result from its values (unit by unit, or one for all) for the indicators,
+        the goals and the index, in the result's order: each unit's indicators, goals and index."""
+        parts = []
+        for part, width in ((for_indicators, n_kpis), (for_goals, len(goals)), (for_index, 1)):
+            part = np.asarray(part, dtype=object).reshape(-1)
+            parts.append(np.broadcast_to(part, (n_units * width,)).reshape(n_units, width))
+        return np.concatenate(parts, axis=1).ravel()
+
+    return pd.DataFrame({
+        "unit": column(np.repeat(units, n_kpis), np.repeat(units, len(goals)), units),
+        "level": column("indicator", "goal", "index"),
+        "code": column(np.tile(kpis, n_units), np.tile(goals, n_units), "index"),
+        "value": column(value, np.nan, np.nan).astype(float),
+        "year": column(year, np.nan, np.nan).astype(float),
+        "score": column(score, goal_scores, index).astype(float),
+        "colour": column(colour, goal_colours, None),
+        "trend": column(trends, None, None),
+    }).astype({"year": "Int64"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -12,6 +13,7 @@ from natsam_analysis.metrics.sdg import (
     RESULT_COLUMNS,
     SDSN_2022,
     Bounds,
+    codebook_bounds,
     colour_scale,
     goal_colour,
     indicator_colour,
@@ -196,6 +198,36 @@ def test_score_units_passes_the_trend_options_on():
         result = score_units(CODEBOOK, data, **options).set_index(["level", "code"])
         trends[name] = result.loc[("indicator", "a"), "trend"]
     assert trends == {"default": None, "tolerance": "stagnating", "2022": "on_track"}
+
+
+def test_score_units_agrees_with_the_rules_applied_one_indicator_at_a_time():
+    """The grid of units x indicators gives every cell what the functions give it alone: shuffled
+    rows, gaps, repeated years (the last counts), values on the thresholds, both directions."""
+    rng = np.random.default_rng(7)
+    codebook = pd.concat([CODEBOOK, CODEBOOK.assign(indicator=["d", "e", "f"], sdg=[3, 5, 5],
+                                                    trend_from=[2014, 2016, None])], ignore_index=True)
+    bounds = codebook_bounds(codebook)
+    n = 3000
+    on_and_off_the_thresholds = rng.choice([0, 5, 10, 15, 20, 40, 50, 65, 80, 100], n) + rng.choice([0, 0.5, -3.25], n)
+    data = pd.DataFrame({"unit": rng.choice([f"u{i}" for i in range(40)], n), "indicator": rng.choice(list(bounds), n),
+                         "year": rng.integers(2010, 2023, n), "value": on_and_off_the_thresholds})
+    data.loc[rng.random(n) < 0.05, "value"] = np.nan
+    for options in ({}, SDSN_2022, {"start_tolerance": 2}):
+        result = score_units(codebook, data, **options).set_index(["unit", "level", "code"])
+        for (unit, kpi), own in data.groupby(["unit", "indicator"]):
+            b, row = bounds[kpi], result.loc[(unit, "indicator", kpi)]
+            observed = own.dropna(subset=["value"])
+            latest = observed.sort_values("year", kind="stable").iloc[-1] if len(observed) else None
+            value = math.nan if latest is None else latest["value"]
+            assert row["score"] == indicator_score(value, b) or math.isnan(row["score"]), (unit, kpi)
+            assert row["colour"] == indicator_colour(value, b)
+            expected = trend(zip(own["year"], own["value"]), b, **options)
+            assert (row["trend"] if isinstance(row["trend"], str) else None) == expected, (unit, kpi, options)
+        for unit in data["unit"].unique():
+            for goal, kpis in codebook.groupby("sdg")["indicator"]:
+                values = [result.loc[(unit, "indicator", k), "value"] for k in kpis]
+                expected = goal_colour(zip(values, map(bounds.get, kpis)))
+                assert result.loc[(unit, "goal", str(goal)), "colour"] == expected, (unit, goal)
 
 
 def test_a_bad_codebook_names_every_unusable_indicator():
