@@ -18,9 +18,21 @@ period. Pure functions: a codebook and observations in, scores, colours and tren
   (2030 - y0) with g the green threshold's score. Past green: on track if observed >= 0, else
   stagnating. Otherwise on track if observed >= required, moderately improving if observed >
   required / 2, stagnating if observed >= 0, else decreasing. No trend with fewer than two
-  observations.
+  observations;
+- **goal trend**: each indicator trend placed on a 0-4 scale (its *position*, :func:`trend_position`)
+  and averaged over the goal's indicators with a trend: at least 3 on track, at least 2 moderately
+  improving, at least 1 stagnating, else decreasing. A trend set by its rate, with ratio = observed /
+  required, lies at 1 + 2 x ratio up to the required rate (no change 1, half the required rate 2,
+  the required rate 3), then at 2 + ratio up to 4 at twice the required rate, and never below 0.5
+  (a fall counts at most as the middle of the decreasing band). A trend set by a rule has a fixed
+  point: past green and on track (maintaining SDG achievement) exactly 3, past green and
+  stagnating (a fall, by default) 1.5, a fall from at or above green to below it 0.5. No goal
+  trend when none of the goal's indicators, or fewer than 75 % of those in the codebook, have a
+  trend (the method paper, section 1.5.3: "at least 75% of SDG Dashboards indicators under that
+  goal").
 
-Trend options (keywords of :func:`trend` and :func:`score_units`; the defaults are the rule above):
+Trend options (keywords of :func:`score_units`, the first two also of :func:`trend`; the defaults
+are the rules above):
 
 - ``falling_past_green``: what a falling indicator already past its green threshold counts as,
   "stagnating" (default) or "on_track" (SDSN's 2022 workbooks; later editions give stagnating);
@@ -29,12 +41,22 @@ Trend options (keywords of :func:`trend` and :func:`score_units`; the defaults a
   many years, of two equally close the later one (inside the period), and without one the first
   observation after the start as by default. SDSN uses 1: "When the value for one year was not
   available we used the closest available value with a maximum of one-year difference" (Sachs et
-  al., *SDG Index and Dashboards - Detailed Methodological paper*, 2018, section 1.5.3).
+  al., *SDG Index and Dashboards - Detailed Methodological paper*, 2018, section 1.5.3);
+- ``min_trend_share``: the share of a goal's indicators that must have a trend for the goal to
+  have one, default 0.75. SDSN's 2022 database applies none: every goal with at least one
+  indicator trend has a goal trend (257 of 257; three quarters of the goal's indicators would have
+  left 147 of them, three quarters of those with a value 160), hence 0 in :data:`SDSN_2022`.
 
 :data:`SDSN_2022` holds the options that reproduce the arrows of SDSN's 2022 regional database
-(Sustainable Development Report for Benin and ECOWAS): 970 of 987 (98.3 %). The rest are falling
-scores that SDSN shows as stagnating, which no start or end year of the published series explains,
-and one exact tie of the observed and required rates that SDSN counts as moderately improving.
+(Sustainable Development Report for Benin and ECOWAS): indicator arrows 970 of 987 (98.3 %). The
+rest are falling scores that SDSN shows as stagnating, which no start or end year of the published
+series explains, and one exact tie of the observed and required rates that SDSN counts as
+moderately improving. Goal arrows: 247 of 257 (96.1 %) from the indicators that SDSN shows a trend
+for, 238 of 262 (90.8 %) from every trend computed here, some of which SDSN leaves out (see
+``tests/unit/test_sdg_sdsn_reference.py``). The method paper only says that indicator trends are
+"re-normalized on a linear scale from 0-4": the positions above are the rule found to reproduce
+the published goal arrows best (of the same 257: 1 + 2 x ratio within 0-4, 235; within 0.5-4, 244;
+fixed points for the four arrows, at most 212).
 
 Examples
 --------
@@ -43,6 +65,10 @@ Examples
 (65.0, 'yellow', 'orange')
 >>> trend([(2015, 40), (2020, 60)], Bounds(1, 100, 80, 50, 0, trend_from=2015))
 'on_track'
+>>> trend_position([(2015, 35), (2020, 50)], Bounds(1, 100, 80, 50, 0, trend_from=2015))  # the required rate
+3.0
+>>> goal_trend([3.0, 1.5, None, 2.0])  # mean 2.17, three of four indicators with a trend
+'moderately_improving'
 """
 
 from __future__ import annotations
@@ -50,7 +76,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -60,14 +86,16 @@ from natsam_analysis.errors import NatsamError
 #: A goal is grey when fewer than this share of its indicators have a value (SDSN's method paper,
 #: 2018, section 1.5.2).
 MIN_GOAL_SHARE = 0.5
+#: A goal has a trend when at least this share of its indicators have one (the method paper, 1.5.3).
+MIN_TREND_SHARE = 0.75
 #: The year the trends are projected to.
 TARGET_YEAR = 2030
 COLOURS = ("green", "yellow", "orange", "red", "grey")
 TRENDS = ("on_track", "moderately_improving", "stagnating", "decreasing")
 #: What a falling indicator already past its green threshold counts as.
 FALLING_PAST_GREEN = ("stagnating", "on_track")
-#: The trend options of SDSN's 2022 edition (see the module doc): ``trend(..., **SDSN_2022)``.
-SDSN_2022 = {"falling_past_green": "on_track", "start_tolerance": 1}
+#: The trend options of SDSN's 2022 edition (see the module doc): ``score_units(..., **SDSN_2022)``.
+SDSN_2022 = {"falling_past_green": "on_track", "start_tolerance": 1, "min_trend_share": 0}
 CODEBOOK_COLUMNS = ["indicator", "sdg", "direction", "optimum", "green", "red", "lower_bound", "trend_from"]
 DATA_COLUMNS = ["unit", "indicator", "year", "value"]
 RESULT_COLUMNS = ["unit", "level", "code", "value", "year", "score", "colour", "trend"]
@@ -133,14 +161,44 @@ def goal_colour(indicators: Iterable[tuple[float, Bounds]], *, min_share: float 
 def trend(observations: Iterable[tuple[int, float]], bounds: Bounds, *,
           falling_past_green: str = "stagnating", start_tolerance: int = 0) -> str | None:
     """The trend of an indicator's ``(year, value)`` observations (see the module doc), or None."""
+    return _one_trend(observations, bounds, falling_past_green, start_tolerance)[0]
+
+
+def trend_position(observations: Iterable[tuple[int, float]], bounds: Bounds, *,
+                   falling_past_green: str = "stagnating", start_tolerance: int = 0) -> float | None:
+    """Where the :func:`trend` of the observations lies on the 0-4 scale of goal trends (see the
+    module doc), or None without a trend."""
+    position = _one_trend(observations, bounds, falling_past_green, start_tolerance)[1]
+    return None if math.isnan(position) else float(position)
+
+
+def _one_trend(observations: Iterable[tuple[int, float]], bounds: Bounds, falling_past_green: str,
+               start_tolerance: int) -> tuple[str | None, float]:
     _check_trend_options(falling_past_green, start_tolerance)
     observed = sorted(((int(y), v) for y, v in observations if v is not None and not math.isnan(v)),
                       key=lambda observation: observation[0])  # of a repeated year the last counts
     years = np.array([y for y, _ in observed], dtype=np.int64)
     values = np.array([v for _, v in observed], dtype=float)
     b = {field: np.repeat(column, len(observed)) for field, column in _bound_arrays([bounds]).items()}
-    return _trends(np.zeros(len(observed), dtype=np.int64), years, values, b, 1,
-                   falling_past_green, start_tolerance)[0]
+    trends, positions = _trends(np.zeros(len(observed), dtype=np.int64), years, values, b, 1,
+                                falling_past_green, start_tolerance)
+    return trends[0], positions[0]
+
+
+def goal_trend(positions: Iterable[float | None], n_indicators: int | None = None, *,
+               min_share: float = MIN_TREND_SHARE) -> str | None:
+    """A goal's trend from its indicators' :func:`trend_position` (None or NaN: no trend), or None
+    when none of them, or fewer than ``min_share`` of the goal's ``n_indicators`` (default: as many
+    as ``positions``), have a trend."""
+    _check_share(min_share, "min_share")
+    positions = np.array([np.nan if p is None else p for p in positions], dtype=float)[None, :]
+    n = positions.shape[1] if n_indicators is None else n_indicators
+    return _goal_trends(positions, n, min_share)[0]
+
+
+def _check_share(share: float, name: str) -> None:
+    if isinstance(share, bool) or not isinstance(share, Real) or not 0 <= share <= 1:
+        raise NatsamError(f"{name} is {share!r}; use a share from 0 to 1 (0.75: three quarters).")
 
 
 def _check_trend_options(falling_past_green: str, start_tolerance: int) -> None:
@@ -213,13 +271,13 @@ def _goal_colours(scales: np.ndarray, colours: np.ndarray, min_share: float) -> 
 
 
 def _trends(cells: np.ndarray, years: np.ndarray, values: np.ndarray, b: dict[str, np.ndarray], n_cells: int,
-            falling_past_green: str, start_tolerance: int) -> np.ndarray:
-    """The trend of cells ``0 .. n_cells - 1`` (None where there is none) from observations ``(cells[i],
-    years[i], values[i])`` in increasing year order (of a repeated year the last counts), the bounds
-    ``b`` one entry per observation."""
-    out = np.full(n_cells, None, dtype=object)
+            falling_past_green: str, start_tolerance: int) -> tuple[np.ndarray, np.ndarray]:
+    """The trend of cells ``0 .. n_cells - 1`` (None where there is none) and its position on the
+    goal-trend scale (NaN) from observations ``(cells[i], years[i], values[i])`` in increasing year
+    order (of a repeated year the last counts), the bounds ``b`` one entry per observation."""
+    out, position = np.full(n_cells, None, dtype=object), np.full(n_cells, np.nan)
     if not len(cells):
-        return out
+        return out, position
     # the start: the closest to the trend start within the tolerance (the later of two equally
     # close), else the first after it; rank inf: cannot be the start (or no trend start)
     start = b["trend_from"]
@@ -239,10 +297,32 @@ def _trends(cells: np.ndarray, years: np.ndarray, values: np.ndarray, b: dict[st
     observed = (s1 - s0) / (y1 - y0)
     required = (g - s0) / (TARGET_YEAR - y0)
     past_green = s1 >= g
-    out[cell] = np.select(
+    trend = np.select(
         [past_green & (observed >= 0), past_green, observed >= required, observed > required / 2, observed >= 0],
         ["on_track", falling_past_green, "on_track", "moderately_improving", "stagnating"], "decreasing")
-    return out
+    out[cell] = trend
+    # past green, or falling from at or above green to below: no rate to place; otherwise the rate
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = observed / required
+    by_rule = past_green | (required <= 0)
+    position[cell] = np.where(by_rule, np.select([trend == "on_track", trend == "stagnating"], [3.0, 1.5], 0.5),
+                              _rate_position(ratio))
+    return out, position
+
+
+def _rate_position(ratio: np.ndarray) -> np.ndarray:
+    """The goal-trend scale of an observed rate ``ratio`` times the required one: 1 + 2 x ratio up to
+    the required rate (0: 1, half: 2, the required rate: 3), then 2 + ratio (twice: 4), within [0.5, 4]."""
+    return np.clip(np.where(ratio <= 1, 1 + 2 * ratio, 2 + ratio), 0.5, 4.0)
+
+
+def _goal_trends(positions: np.ndarray, n_indicators: int, min_share: float) -> np.ndarray:
+    """:func:`goal_trend` of each row: the trend positions of a goal's indicators (NaN: no trend)."""
+    count = (~np.isnan(positions)).sum(axis=1)
+    mean = _row_means(positions)
+    trend = np.select([mean >= 3, mean >= 2, mean >= 1], ["on_track", "moderately_improving", "stagnating"],
+                      "decreasing")
+    return np.where((count > 0) & (count >= min_share * n_indicators), trend, None)
 
 
 def _last_of_each(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -278,17 +358,18 @@ def codebook_bounds(codebook: pd.DataFrame) -> dict[str, Bounds]:
     return bounds
 
 
-def score_units(codebook: pd.DataFrame, data: pd.DataFrame, *,
-                falling_past_green: str = "stagnating", start_tolerance: int = 0) -> pd.DataFrame:
+def score_units(codebook: pd.DataFrame, data: pd.DataFrame, *, falling_past_green: str = "stagnating",
+                start_tolerance: int = 0, min_trend_share: float = MIN_TREND_SHARE) -> pd.DataFrame:
     """Score every unit of ``data`` (:data:`DATA_COLUMNS`) by ``codebook`` (:data:`CODEBOOK_COLUMNS`).
 
     Each unit's latest observation of an indicator is assessed. Returns :data:`RESULT_COLUMNS`, one
     row per unit and indicator, goal (``code`` "1" to "17") and index (``code`` "index"), sorted
     by unit; goals and the index carry a score and (goals) a colour, indicators also their value,
-    year and trend. Indicators of the codebook without data for a unit are grey. The trend options
-    are :func:`trend`'s (e.g. ``**SDSN_2022``).
+    year and trend, goals their trend too. Indicators of the codebook without data for a unit are
+    grey. The trend options are described in the module doc (e.g. ``**SDSN_2022``).
     """
     _check_trend_options(falling_past_green, start_tolerance)
+    _check_share(min_trend_share, "min_trend_share")
     bounds = codebook_bounds(codebook)
     kpis = list(bounds)
     goal_of = dict(zip(codebook["indicator"].astype(str), codebook["sdg"].astype(int).astype(str)))
@@ -308,14 +389,16 @@ def score_units(codebook: pd.DataFrame, data: pd.DataFrame, *,
     value, year = np.full(n_units * n_kpis, np.nan), np.full(n_units * n_kpis, np.nan)
     value[cell], year[cell] = values[last], years[last]
     score, colour, scale = _scores(value, b), _colours(value, b), _scales(value, b)
-    trends = _trends(cells, years, values, {f: column[cells] for f, column in b.items()}, len(value),
-                     falling_past_green, start_tolerance)
+    trends, positions = _trends(cells, years, values, {f: column[cells] for f, column in b.items()}, len(value),
+                                falling_past_green, start_tolerance)
     # goals and the index, units x goals
     grid = (n_units, n_kpis)
     columns = [[j for j, k in enumerate(kpis) if goal_of[k] == goal] for goal in goals]
     goal_scores = np.column_stack([_row_means(score.reshape(grid)[:, c]) for c in columns])
     goal_colours = np.column_stack([_goal_colours(scale.reshape(grid)[:, c], colour.reshape(grid)[:, c],
                                                   MIN_GOAL_SHARE) for c in columns])
+    goal_trends = np.column_stack([_goal_trends(positions.reshape(grid)[:, c], len(c), min_trend_share)
+                                   for c in columns])
     index = _row_means(goal_scores)
 
     def column(for_indicators, for_goals, for_index) -> np.ndarray:
@@ -335,5 +418,5 @@ def score_units(codebook: pd.DataFrame, data: pd.DataFrame, *,
         "year": column(year, np.nan, np.nan).astype(float),
         "score": column(score, goal_scores, index).astype(float),
         "colour": column(colour, goal_colours, None),
-        "trend": column(trends, None, None),
+        "trend": column(trends, goal_trends, None),
     }).astype({"year": "Int64"})

@@ -10,19 +10,24 @@ import pytest
 
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.metrics.sdg import (
+    MIN_TREND_SHARE,
     RESULT_COLUMNS,
     SDSN_2022,
     Bounds,
     codebook_bounds,
     colour_scale,
     goal_colour,
+    goal_trend,
     indicator_colour,
     indicator_score,
     score_units,
     trend,
+    trend_position,
 )
 
 HIGHER = Bounds(direction=1, optimum=100, green=80, red=50, lower_bound=0, trend_from=2015)
+#: SDSN_2022's options of the indicator trends (the keywords of trend and trend_position)
+TREND_2022 = {"falling_past_green": "on_track", "start_tolerance": 1}
 LOWER = Bounds(direction=-1, optimum=0, green=10, red=20, lower_bound=40, trend_from=2015)
 
 
@@ -143,8 +148,8 @@ def test_start_tolerance_lets_an_observation_near_the_trend_start_stand_for_it()
 
 
 def test_the_sdsn_2022_options():
-    assert SDSN_2022 == {"falling_past_green": "on_track", "start_tolerance": 1}
-    assert trend([(2014, 95), (2020, 85)], HIGHER, **SDSN_2022) == "on_track"  # falling past green, from 2014
+    assert SDSN_2022 == {**TREND_2022, "min_trend_share": 0}
+    assert trend([(2014, 95), (2020, 85)], HIGHER, **TREND_2022) == "on_track"  # falling past green, from 2014
     assert trend([(2014, 95), (2020, 85)], HIGHER) is None
 
 
@@ -153,6 +158,65 @@ def test_no_trend_without_a_start_or_with_one_observation():
     assert trend([(2020, 50)], HIGHER) is None
     assert trend([(2010, 20), (2020, 50)], HIGHER) is None  # one observation from 2015 on
     assert trend([(2015, 35), (2020, math.nan)], HIGHER) is None
+
+
+@pytest.mark.parametrize(("end", "position", "arrow"), [
+    # from 35 in 2015 the green threshold (80) needs 3 points a year; the value in 2020 gives the rate
+    (77, 4.0, "on_track"),                 # 8.4 a year: 2.8 times the required rate, capped at 4
+    (65, 4.0, "on_track"),                 # twice the required rate: 2 + 2
+    (57.5, 3.5, "on_track"),               # 1.5 times: 2 + 1.5
+    (50, 3.0, "on_track"),                 # exactly the required rate: 1 + 2 x 1
+    (45.5, 2.4, "moderately_improving"),   # 0.7 times: 1 + 1.4
+    (42.5, 2.0, "stagnating"),             # exactly half: 1 + 1
+    (38.75, 1.5, "stagnating"),            # a quarter
+    (35, 1.0, "stagnating"),               # no change
+    (31.25, 0.5, "decreasing"),            # -0.25 times: 1 - 0.5, the floor
+    (20, 0.5, "decreasing"),               # -1 times: 1 - 2, floored at 0.5
+])
+def test_trend_position_follows_the_rate(end, position, arrow):
+    assert trend_position([(2015, 35), (2020, end)], HIGHER) == pytest.approx(position)
+    assert trend([(2015, 35), (2020, end)], HIGHER) == arrow
+
+
+def test_trend_position_of_the_trends_set_by_a_rule():
+    assert trend_position([(2015, 85), (2020, 95)], HIGHER) == 3.0   # past green and rising: maintaining
+    assert trend_position([(2015, 70), (2020, 85)], HIGHER) == 3.0   # crossing green: 3, not its rate (4)
+    assert trend_position([(2015, 95), (2020, 85)], HIGHER) == 1.5   # falling past green: stagnating
+    assert trend_position([(2015, 95), (2020, 85)], HIGHER, falling_past_green="on_track") == 3.0
+    # falling from above green (90) to below it (70): the required rate is negative, decreasing
+    assert trend([(2015, 90), (2020, 70)], HIGHER) == "decreasing"
+    assert trend_position([(2015, 90), (2020, 70)], HIGHER) == 0.5
+    assert trend_position([(2020, 50)], HIGHER) is None
+    assert trend_position([(2015, 35), (2020, 50)], Bounds(1, 100, 80, 50, 0)) is None
+
+
+@pytest.mark.parametrize(("positions", "expected"), [
+    ([0.5, 1.5], "stagnating"),              # exactly 1
+    ([0.5, 1.25], "decreasing"),             # 0.875
+    ([1.5, 2.5], "moderately_improving"),    # exactly 2 (as SDSN's 2022 database: BFA goal 15)
+    ([1.5, 2.25], "stagnating"),             # 1.875
+    ([3.0, 3.0], "on_track"),                # every indicator maintaining: exactly 3
+    ([2.5, 3.5], "on_track"),                # exactly 3
+    ([2.5, 3.25], "moderately_improving"),   # 2.875
+    ([4.0], "on_track"), ([0.5], "decreasing"),
+])
+def test_goal_trend_at_the_band_edges(positions, expected):
+    assert goal_trend(positions) == expected
+
+
+def test_goal_trend_needs_three_quarters_of_the_goals_indicators():
+    assert MIN_TREND_SHARE == 0.75
+    assert goal_trend([1.0, 2.0, 3.0, None]) == "moderately_improving"   # 3 of 4: exactly 75 %
+    assert goal_trend([1.0, 2.0, None, None]) is None                    # 2 of 4
+    assert goal_trend([1.0, 2.0, math.nan]) is None                      # 2 of 3: 67 %
+    assert goal_trend([1.0, 2.0, 3.0], n_indicators=4) == "moderately_improving"
+    assert goal_trend([1.0] * 6, n_indicators=8) == "stagnating"         # 6 of 8
+    assert goal_trend([1.0] * 5, n_indicators=8) is None
+    assert goal_trend([1.0, None, None, None], min_share=0) == "stagnating"  # any one (SDSN 2022)
+    assert goal_trend([None, None], min_share=0) is None and goal_trend([]) is None
+    for bad in (-0.1, 1.5, True, "0.75"):
+        with pytest.raises(NatsamError, match="min_share"):
+            goal_trend([1.0], min_share=bad)
 
 
 def test_trend_when_lower_is_better():
@@ -200,9 +264,25 @@ def test_score_units_passes_the_trend_options_on():
     assert trends == {"default": None, "tolerance": "stagnating", "2022": "on_track"}
 
 
+def test_score_units_gives_goals_a_trend():
+    # a: 35 -> 40 from 2015 to 2020, a third of the required rate (position 1.67, stagnating);
+    # c: scores 40 -> 60, 1.5 times the required rate (3.5, on track); b has no trend start
+    data = pd.DataFrame({"unit": "x", "indicator": ["a", "a", "b", "c", "c"], "year": [2015, 2020, 2020, 2015, 2020],
+                         "value": [35, 40, 15, 4, 6]})
+    trends = {}
+    for name, options in {"default": {}, "half": {"min_trend_share": 0.5}, "2022": SDSN_2022}.items():
+        result = score_units(CODEBOOK, data, **options).set_index(["level", "code"])["trend"]
+        trends[name] = {goal: t if isinstance(t, str) else None for goal, t in result["goal"].items()}
+        assert pd.isna(result[("index", "index")])
+    assert trends["default"] == {"1": None, "3": "on_track"}  # goal 1: one trend of two indicators
+    assert trends["half"] == trends["2022"] == {"1": "stagnating", "3": "on_track"}
+    with pytest.raises(NatsamError, match="min_trend_share"):
+        score_units(CODEBOOK, data, min_trend_share=75)
+
+
 def test_score_units_agrees_with_the_rules_applied_one_indicator_at_a_time():
-    """The grid of units x indicators gives every cell what the functions give it alone: shuffled
-    rows, gaps, repeated years (the last counts), values on the thresholds, both directions."""
+    """The grid of units x indicators gives every cell and goal what the functions give it alone:
+    shuffled rows, gaps, repeated years (the last counts), values on the thresholds, both directions."""
     rng = np.random.default_rng(7)
     codebook = pd.concat([CODEBOOK, CODEBOOK.assign(indicator=["d", "e", "f"], sdg=[3, 5, 5],
                                                     trend_from=[2014, 2016, None])], ignore_index=True)
@@ -212,8 +292,9 @@ def test_score_units_agrees_with_the_rules_applied_one_indicator_at_a_time():
     data = pd.DataFrame({"unit": rng.choice([f"u{i}" for i in range(40)], n), "indicator": rng.choice(list(bounds), n),
                          "year": rng.integers(2010, 2023, n), "value": on_and_off_the_thresholds})
     data.loc[rng.random(n) < 0.05, "value"] = np.nan
-    for options in ({}, SDSN_2022, {"start_tolerance": 2}):
+    for options in ({}, TREND_2022, {"start_tolerance": 2}):
         result = score_units(codebook, data, **options).set_index(["unit", "level", "code"])
+        positions = {}
         for (unit, kpi), own in data.groupby(["unit", "indicator"]):
             b, row = bounds[kpi], result.loc[(unit, "indicator", kpi)]
             observed = own.dropna(subset=["value"])
@@ -223,11 +304,15 @@ def test_score_units_agrees_with_the_rules_applied_one_indicator_at_a_time():
             assert row["colour"] == indicator_colour(value, b)
             expected = trend(zip(own["year"], own["value"]), b, **options)
             assert (row["trend"] if isinstance(row["trend"], str) else None) == expected, (unit, kpi, options)
+            positions[(unit, kpi)] = trend_position(zip(own["year"], own["value"]), b, **options)
         for unit in data["unit"].unique():
             for goal, kpis in codebook.groupby("sdg")["indicator"]:
                 values = [result.loc[(unit, "indicator", k), "value"] for k in kpis]
                 expected = goal_colour(zip(values, map(bounds.get, kpis)))
                 assert result.loc[(unit, "goal", str(goal)), "colour"] == expected, (unit, goal)
+                ours = result.loc[(unit, "goal", str(goal)), "trend"]
+                expected = goal_trend([positions.get((unit, k)) for k in kpis])
+                assert (ours if isinstance(ours, str) else None) == expected, (unit, goal, options)
 
 
 def test_a_bad_codebook_names_every_unusable_indicator():

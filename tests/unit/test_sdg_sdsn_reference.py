@@ -47,7 +47,8 @@ def _aggregate_series(series: pd.DataFrame, indicators: list[str]) -> pd.DataFra
 
 
 @pytest.fixture(scope="module")
-def workbook():
+def inputs():
+    """The published database, and the codebook and observations it was computed from."""
     sheets = pd.read_excel(reference_path(*WORKBOOK),
                            sheet_name=["Benin Codebook", "Base complète", "Séries pour tendances"])
     book, database, series = sheets["Benin Codebook"], sheets["Base complète"], sheets["Séries pour tendances"]
@@ -71,8 +72,13 @@ def workbook():
     aggregate = aggregate[aggregate["year"] < aggregate["indicator"].map(assessed)]
     data = pd.concat([long.rename(columns={"id": "unit"})[["unit", "indicator", "year", "value"]], aggregate, latest])
     data = data.astype({"year": int, "value": float}).drop_duplicates(["unit", "indicator", "year"], keep="last")
-    result = score_units(codebook, data, **SDSN_2022)
-    return database, indicators, result
+    return database, codebook, data
+
+
+@pytest.fixture(scope="module")
+def workbook(inputs):
+    database, codebook, data = inputs
+    return database, list(codebook["indicator"]), score_units(codebook, data, **SDSN_2022)
 
 
 def test_every_indicator_score_is_reproduced(workbook):
@@ -127,3 +133,42 @@ def test_trends_with_the_2022_rule(workbook):
              for k in indicators if row.get(f"arrow_n_{k}") in ARROWS]
     agree = sum(a == b for a, b in pairs) / len(pairs)
     assert len(pairs) > 980 and agree >= 0.98, agree
+
+
+def _goal_arrows(database: pd.DataFrame, result: pd.DataFrame) -> list[tuple[str | None, str | None]]:
+    """(ours, SDSN's) goal trend for every unit and goal where either has one."""
+    ours = result[result["level"] == "goal"].set_index(["unit", "code"])["trend"]
+    pairs = [(ours.get((row["id"], str(goal))), ARROWS.get(row[f"arrow_sdg{goal}"]))
+             for _, row in database.iterrows() for goal in range(1, 18)]
+    return [(a if isinstance(a, str) else None, b) for a, b in pairs if isinstance(a, str) or b]
+
+
+def test_goal_trends_with_the_2022_rule(inputs, workbook):
+    """Goal trends: every indicator trend placed on the 0-4 scale (the module doc) and averaged, a
+    goal trend wherever an indicator has one (``min_trend_share`` 0 in ``SDSN_2022``: SDSN shows
+    257 goal arrows, exactly the goals with an indicator arrow).
+
+    From the indicators SDSN shows a trend for (the others' series left out): 247 of 257 (96.1 %).
+    The 10 others: eight averages within 0.12 of 2, the edge between stagnating and moderately
+    improving (CIV 16 1.94, GHA 2 2.02, GHA 3 2.02, GIN 7 1.90, GNB 16 1.99, MLI 7 2.07, NGA 2 2.12,
+    NGA 7 1.94; in CIV 16 and NGA 7 one indicator arrow differs from SDSN's); CPV 6 (2.83) and
+    SLE 17 (2.72), on track for SDSN, where a moderately improving indicator stands beside ones just
+    on track (a ratio of 1.03 or 1.07, or just past green).
+    From every trend computed here: 238 of 262 (90.8 %). The difference: 52 indicator trends that
+    SDSN does not show (in 40 of them the series starts more than a year after the trend period's
+    start or ends more than a year before its end), which give five goal trends SDSN does not show
+    (goal 10 of GHA, LBR, NGA, SLE and the aggregate) and move some averages.
+    The three modelled series SDSN uses only for trends (stunting, wasting, family planning: left
+    out of the codebook here) leave both figures as they are when they join their goals (NGA 2 then
+    agrees and BEN 2 no longer does)."""
+    database, codebook, data = inputs
+    _, indicators, result = workbook
+    everything = _goal_arrows(database, result)
+    shown = {(row["id"], k) for _, row in database.iterrows() for k in indicators
+             if row.get(f"arrow_n_{k}") in ARROWS}
+    with_arrow = [(unit, k) in shown for unit, k in zip(data["unit"], data["indicator"])]
+    from_shown = _goal_arrows(database, score_units(codebook, data[with_arrow], **SDSN_2022))
+    agree = sum(a == b for a, b in from_shown)
+    assert len(from_shown) == 257 and agree == 247, (agree, len(from_shown))
+    agree = sum(a == b for a, b in everything)
+    assert len(everything) == 262 and agree == 238, (agree, len(everything))
