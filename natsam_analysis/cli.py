@@ -23,6 +23,7 @@ from pathlib import Path
 from natsam_analysis import __version__, config, serve, store
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import demo_note
+from natsam_analysis.metrics.sdg import SDSN_EDITIONS
 from natsam_analysis.sources import demo
 
 EXIT_ERROR = 2
@@ -36,6 +37,17 @@ def _non_negative(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative; use 0 or more")
+    return value
+
+
+def _share(text: str) -> float:
+    """argparse type: a number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{value:g} is not a share; use a number from 0 to 1")
     return value
 
 
@@ -95,14 +107,25 @@ def build_parser() -> argparse.ArgumentParser:
         "score", help="score any units' data by a codebook and write the result as CSV",
         description="Score every unit of DATA.csv (unit,indicator,year,value; each unit's latest value is "
         "assessed) by CODEBOOK.csv (indicator,sdg,direction,optimum,green,red,lower_bound,trend_from) and "
-        "write unit,level,code,value,year,score,colour,trend for every indicator, goal and the index.",
+        "write unit,level,code,value,year,score,colour,trend for every indicator, goal and the index. "
+        "Without trend options the defaults of natsam_analysis.metrics.sdg apply; --edition applies those that "
+        "reproduce an edition of SDSN's database, and a trend option given as well overrides the edition's.",
     )
     sdg_score.add_argument("--codebook", type=Path, required=True, metavar="CODEBOOK.csv", help="the codebook")
     sdg_score.add_argument("--data", type=Path, required=True, metavar="DATA.csv", help="the observations")
     sdg_score.add_argument("--out", type=Path, required=True, metavar="RESULT.csv", help="where to write the result")
-    sdg_score.add_argument("--falling-past-green", choices=["stagnating", "on_track"], default="stagnating",
-                           help="the trend of a falling indicator past its green threshold (default: %(default)s; "
-                           "on_track: as SDSN's 2022 workbook)")
+    sdg_score.add_argument("--edition", choices=sorted(SDSN_EDITIONS),
+                           help="the trend options of SDSN's edition (2022: falling past green on track, start "
+                           "tolerance 1, a goal trend wherever an indicator has one)")
+    sdg_score.add_argument("--falling-past-green", choices=["stagnating", "on_track"],
+                           help="the trend of a falling indicator past its green threshold (default: stagnating; "
+                           "on_track: as SDSN's 2022 database)")
+    sdg_score.add_argument("--start-tolerance", type=_non_negative, metavar="N",
+                           help="how many years from the trend start an observation may stand for it (default: 0; "
+                           "SDSN: 1)")
+    sdg_score.add_argument("--min-trend-share", type=_share, metavar="SHARE",
+                           help="the share of a goal's indicators that need a trend for the goal to have one "
+                           "(default: 0.75, the method paper's; 0: any one)")
     sdg_score.set_defaults(run=_run_sdg_score)
 
     index_cmd = commands.add_parser(
@@ -192,10 +215,16 @@ def _run_demo(args: argparse.Namespace) -> int:
 def _run_sdg_score(args: argparse.Namespace) -> int:
     from natsam_analysis.sources.sdg_files import score_files
 
-    result = score_files(args.codebook, args.data, args.out, falling_past_green=args.falling_past_green)
+    options = dict(SDSN_EDITIONS[args.edition]) if args.edition else {}
+    for name in ("falling_past_green", "start_tolerance", "min_trend_share"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    result = score_files(args.codebook, args.data, args.out, **options)
     units = result["unit"].nunique()
     indicators = (result["level"] == "indicator").sum() // max(units, 1)
     print(f"Scored {units} unit(s) on {indicators} indicator(s); wrote {args.out} ({len(result)} rows)")
+    if options:
+        print("Trend options: " + ", ".join(f"{name} {value}" for name, value in options.items()))
     return 0
 
 

@@ -96,6 +96,8 @@ TRENDS = ("on_track", "moderately_improving", "stagnating", "decreasing")
 FALLING_PAST_GREEN = ("stagnating", "on_track")
 #: The trend options of SDSN's 2022 edition (see the module doc): ``score_units(..., **SDSN_2022)``.
 SDSN_2022 = {"falling_past_green": "on_track", "start_tolerance": 1, "min_trend_share": 0}
+#: The trend options of each SDSN edition whose published arrows they reproduce, by year.
+SDSN_EDITIONS = {"2022": SDSN_2022}
 CODEBOOK_COLUMNS = ["indicator", "sdg", "direction", "optimum", "green", "red", "lower_bound", "trend_from"]
 DATA_COLUMNS = ["unit", "indicator", "year", "value"]
 RESULT_COLUMNS = ["unit", "level", "code", "value", "year", "score", "colour", "trend"]

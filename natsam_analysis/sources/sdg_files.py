@@ -108,10 +108,14 @@ def read_observations(path: Path, indicators: set[str]) -> pd.DataFrame:
     return out.assign(year=out["year"].astype(float).astype(int), value=out["value"].astype(float))
 
 
-def score_files(codebook: Path, data: Path, out: Path, *, falling_past_green: str = "stagnating") -> pd.DataFrame:
-    """Score ``data`` by ``codebook`` and write the result to ``out`` (CSV, written whole or not at all)."""
+def score_files(codebook: Path, data: Path, out: Path, **options) -> pd.DataFrame:
+    """Score ``data`` by ``codebook`` and write the result to ``out`` (CSV, written whole or not at all).
+
+    ``options`` are the trend options of :func:`natsam_analysis.metrics.sdg.score_units`
+    (``falling_past_green``, ``start_tolerance``, ``min_trend_share``; e.g. ``**SDSN_2022``).
+    """
     book = read_codebook(codebook)
     observations = read_observations(data, set(book["indicator"]))
-    result = score_units(book, observations, falling_past_green=falling_past_green)
+    result = score_units(book, observations, **options)
     atomic_write(Path(out), lambda tmp: result.to_csv(tmp, index=False))
     return result

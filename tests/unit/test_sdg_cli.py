@@ -67,6 +67,57 @@ def test_the_2022_rule_for_falling_indicators_past_green(tmp_path):
     assert result.loc[("Lund", "indicator", "a"), "trend"] == "on_track"
 
 
+#: Umeå's indicator a starts a year before its trend start (2015): 35 in 2014, 50 in 2020
+DATA_FROM_2014 = DATA + "Umeå,a,2014,35\nUmeå,a,2020,50\n"
+
+
+def _trends(tmp_path: Path, *extra: str) -> dict[tuple[str, str, str], str | None]:
+    """Run on DATA_FROM_2014 with ``extra`` arguments; every row's trend (None without one)."""
+    codebook, data, out = _write(tmp_path, data=DATA_FROM_2014)
+    assert _run(codebook, data, out, *extra) == 0
+    result = pd.read_csv(out, dtype={"code": str})
+    return {(u, lv, c): t if isinstance(t, str) else None
+            for u, lv, c, t in zip(result["unit"], result["level"], result["code"], result["trend"])}
+
+
+def test_goals_get_a_trend_from_three_quarters_of_their_indicators(tmp_path):
+    trends = _trends(tmp_path)
+    # goal 1 has a trend on a only, one of its two indicators: none by default; c has one observation
+    assert trends[("Lund", "goal", "1")] is None and trends[("Lund", "goal", "3")] is None
+    trends = _trends(tmp_path, "--min-trend-share", "0.5")
+    assert trends[("Lund", "goal", "1")] == "stagnating"  # a falls past green: stagnating (1.5)
+
+
+def test_the_2022_edition_applies_its_trend_options(tmp_path, capsys):
+    trends = _trends(tmp_path, "--edition", "2022")
+    assert "Trend options: falling_past_green on_track, start_tolerance 1, min_trend_share 0" in capsys.readouterr().out
+    assert trends[("Lund", "indicator", "a")] == "on_track"  # falling past green
+    # from 2014 (a year early): 2.5 a year against 2.81 required
+    assert trends[("Umeå", "indicator", "a")] == "moderately_improving"
+    assert trends[("Umeå", "goal", "1")] == "moderately_improving"  # a goal trend from one indicator of two
+    assert trends[("Lund", "goal", "1")] == "on_track"
+    assert _trends(tmp_path)[("Umeå", "indicator", "a")] is None  # no start year without the edition
+
+
+def test_trend_options_given_override_the_editions(tmp_path):
+    trends = _trends(tmp_path, "--edition", "2022", "--falling-past-green", "stagnating", "--start-tolerance", "0")
+    assert trends[("Lund", "indicator", "a")] == "stagnating"
+    assert trends[("Umeå", "indicator", "a")] is None and trends[("Umeå", "goal", "1")] is None
+    assert trends[("Lund", "goal", "1")] == "stagnating"  # the edition's goal rule still holds
+    trends = _trends(tmp_path, "--start-tolerance", "1")
+    assert trends[("Umeå", "indicator", "a")] == "moderately_improving" and trends[("Umeå", "goal", "1")] is None
+
+
+@pytest.mark.parametrize("bad", [["--start-tolerance", "-1"], ["--start-tolerance", "one"],
+                                 ["--min-trend-share", "1.5"], ["--min-trend-share", "most"], ["--edition", "2019"]])
+def test_bad_trend_options_are_refused(tmp_path, capsys, bad):
+    codebook, data, out = _write(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        _run(codebook, data, out, *bad)
+    assert exit_.value.code == 2 and not out.exists()
+    assert bad[0] in capsys.readouterr().err
+
+
 def test_a_bad_codebook_is_reported_row_by_row_and_nothing_is_written(tmp_path, capsys):
     err = _fails(tmp_path, capsys, codebook=CODEBOOK + "a,19,2,x,80,50,0,20x\nd,4,1,0,80,50,100,\n")
     for text in ("codebook.csv: 6 problem(s)", "row 5, column 'indicator': 'a' is already on row 2",
