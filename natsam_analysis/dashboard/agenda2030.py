@@ -144,22 +144,15 @@ class Agenda2030App(MunicipalityDashboard):
         self.peer_note = widgets.HTML()
         self.view_choice = widgets.ToggleButtons(style={"button_width": "auto"}, layout=widgets.Layout(width="auto"))
         self.goal_choice = widgets.Dropdown(layout=fluid_layout("420px"))
-        self._syncing = False
         self._set_choice_options()
         on = guarded(self.status, lambda: label("no_data", self.lang))
-        self.language.observe(on(lambda c: self.select(lang=c["new"]) if c["new"] != self.lang else None),
-                              names="value")
+        self.language.observe(on(self._choice_callback("lang")), names="value")
         self.municipality.observe(on(self._on_municipality), names="value")
-        self.view_choice.observe(
-            on(lambda c: self.select(view=c["new"]) if not self._syncing and c["new"] != self.view else None),
-            names="value")
-        self.goal_choice.observe(
-            on(lambda c: self.select(goal=c["new"]) if not self._syncing and c["new"] != self.goal else None),
-            names="value")
+        self.view_choice.observe(on(self._choice_callback("view")), names="value")
+        self.goal_choice.observe(on(self._choice_callback("goal")), names="value")
 
     def _set_choice_options(self) -> None:
-        self._syncing = True
-        try:
+        with self._syncing_widgets():
             self.view_choice.options = [(label("sdg_view_absolute", self.lang), "absolute"),
                                         (label("sdg_view_relative", self.lang), "relative")]
             self.view_choice.value = self.view
@@ -167,12 +160,6 @@ class Agenda2030App(MunicipalityDashboard):
             self.goal_choice.value = self.goal
             self.goal_choice.description = label("sdg_goal_choice", self.lang)
             self.municipality.placeholder = label("choose_municipality", self.lang)
-        finally:
-            self._syncing = False
-
-    def _sync_widgets(self) -> None:
-        self._sync_common_widgets()
-        self._set_choice_options()
 
     def _build_figures(self) -> None:
         self.grid = FigureOutput(self.grid_figure())

@@ -7,6 +7,9 @@ choices, figures and ``select`` on top.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import ipywidgets as widgets
 import pandas as pd
 
@@ -63,6 +66,36 @@ class MunicipalityDashboard:
             self.municipality.value = self._label_of[self.municipality_id]
         if self.language.value != self.lang:
             self.language.value = self.lang
+
+    # Replacing a widget's options (in a dashboard's _set_choice_options) makes ipywidgets select the
+    # first option; such programmatic changes, made inside _syncing_widgets(), are not the viewer's.
+    _syncing = False
+
+    @contextmanager
+    def _syncing_widgets(self) -> Iterator[None]:
+        """Change widgets from the app's state without their callbacks taking it for a viewer's choice."""
+        self._syncing = True
+        try:
+            yield
+        finally:
+            self._syncing = False
+
+    def _choice_callback(self, name: str) -> Callable[[dict], None]:
+        """A widget callback that selects ``name`` = the widget's new value, when it is the viewer's
+        change of a value the app does not already have."""
+
+        def changed(change: dict) -> None:
+            if not self._syncing and change["new"] is not None and change["new"] != getattr(self, name):
+                self.select(**{name: change["new"]})
+        return changed
+
+    def _set_choice_options(self) -> None:
+        """Show the app's choices (options, values, labels) in the dashboard's own widgets."""
+
+    def _sync_widgets(self) -> None:
+        """Show the app's state in every widget (after a programmatic change)."""
+        self._sync_common_widgets()
+        self._set_choice_options()
 
     def select(self, **choices) -> None:  # pragma: no cover - every dashboard defines its own
         raise NotImplementedError

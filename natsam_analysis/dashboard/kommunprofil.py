@@ -128,22 +128,13 @@ class KommunprofilApp(MunicipalityDashboard):
         self._set_choice_options()
 
         on = guarded(self.status, lambda: label("no_data", self.lang))
-        self.language.observe(on(lambda c: self.select(lang=c["new"]) if c["new"] != self.lang else None),
-                              names="value")
+        self.language.observe(on(self._choice_callback("lang")), names="value")
         self.municipality.observe(on(self._on_municipality), names="value")
-        # Replacing a Dropdown's options (in _set_choice_options) makes ipywidgets select the first
-        # option; those programmatic changes must not be taken for the viewer's choice.
-        self.pillar_choice.observe(
-            on(lambda c: self.select(pillar=c["new"]) if not self._syncing and c["new"] != self.pillar else None),
-            names="value")
-        self.indicator_choice.observe(
-            on(lambda c: self.select(indicator=c["new"])
-               if not self._syncing and c["new"] and c["new"] != self.indicator else None),
-            names="value")
+        self.pillar_choice.observe(on(self._choice_callback("pillar")), names="value")
+        self.indicator_choice.observe(on(self._choice_callback("indicator")), names="value")
 
     def _set_choice_options(self) -> None:
-        self._syncing = True
-        try:
+        with self._syncing_widgets():
             self.pillar_choice.options = [(catalog_mod.pillar_label(p, self.lang), p) for p in self.pillars]
             self.pillar_choice.value = self.pillar
             titles = self._titles()
@@ -152,12 +143,6 @@ class KommunprofilApp(MunicipalityDashboard):
             self.pillar_choice.description = label("pillar", self.lang)
             self.indicator_choice.description = label("indicator", self.lang)
             self.municipality.placeholder = label("choose_municipality", self.lang)
-        finally:
-            self._syncing = False
-
-    def _sync_widgets(self) -> None:
-        self._sync_common_widgets()
-        self._set_choice_options()
 
     def _build_figures(self) -> None:
         self.map = FigureOutput(self.map_figure())
