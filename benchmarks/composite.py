@@ -45,6 +45,7 @@ from natsam_analysis.composite.uncertainty import (
 )
 from natsam_analysis.composite.published import published_spec_path, uncertainty_assumptions
 from natsam_analysis.panel import load_panel, source_line
+from timing import median_time  # benchmarks/timing.py
 
 REAGGREGATION_TARGET_S = 0.002
 SPEC = {
@@ -58,18 +59,6 @@ SPEC = {
     ],
     "framework": {"pillars": "all"},
 }
-
-
-def median_time(fn: Callable[[], object], runs: int, warmup: int = 3) -> float:
-    """Median wall time of ``fn()`` in seconds over ``runs`` calls (after ``warmup`` calls)."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _ms(seconds: float) -> str:
@@ -111,8 +100,8 @@ def bench_reaggregation(args: argparse.Namespace) -> bool:
     check = aggregate(normalised, fw, "arithmetic", weights=w)[list(plan.aggregates)].to_numpy()
     assert np.allclose(aggregate_array(values, plan, plan.weight_vector(w)), check, equal_nan=True)
 
-    t_fast = median_time(fast, args.runs)
-    t_pandas = median_time(pandas_level, max(10, args.runs // 4))
+    t_fast = median_time(fast, args.runs, warmup=3)
+    t_pandas = median_time(pandas_level, max(10, args.runs // 4), warmup=3)
     t_regen = median_time(regenerate, max(3, args.runs // 50), warmup=1)
     ok = t_fast <= REAGGREGATION_TARGET_S
     print(f"    fast path (plan + aggregate_array): {_ms(t_fast)}")

@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import statistics
 import subprocess
 import sys
-import time
 import types
 from collections.abc import Callable
 
@@ -35,22 +33,11 @@ import pandas as pd
 
 from natsam_analysis import config
 from natsam_analysis.metrics.sdg import SDSN_2022, score_units
+from timing import median_time  # benchmarks/timing.py
 
 TARGET_S = 0.5
 #: The last revision of score_units before the grid (filtering the data unit by unit).
 LEGACY_REVISION = "6f7452b"
-
-
-def median_time(fn: Callable[[], object], runs: int, warmup: int = 1) -> float:
-    """Median wall time of ``fn()`` in seconds over ``runs`` calls (after ``warmup`` calls)."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def synthetic(units: int = 290, indicators: int = 33, years: range = range(2012, 2023),
