@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -56,11 +58,7 @@ def municipality_map(
     all_ids = list(names)
     shown = values.dropna()
     traces = [
-        go.Choropleth(
-            geojson=geojson, locations=all_ids, z=np.zeros(len(all_ids)), text=[names[m] for m in all_ids],
-            colorscale=[[0, NO_DATA], [1, NO_DATA]], showscale=False, marker={"line": _LINE}, name="base",
-            hovertemplate="<b>%{text}</b><br>" + label("no_data", lang) + "<extra></extra>",
-        ),
+        base_trace(names, geojson, lang),
         go.Choropleth(
             geojson=geojson, locations=shown.index.tolist(), z=shown.to_numpy(dtype=float),
             text=[names.get(m, m) for m in shown.index], marker={"line": _LINE}, name="data",
@@ -70,21 +68,36 @@ def municipality_map(
         ),
     ]
     if highlight:
-        point = geography.municipalities().set_index("municipality_id").loc[highlight, ["point_lon", "point_lat"]]
-        traces += [
-            go.Choropleth(
-                geojson=geography.municipality_feature(highlight), locations=[highlight], z=[1],
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False, name="outline",
-                marker={"line": {"color": HIGHLIGHT, "width": 3}}, hoverinfo="skip",
-            ),
-            go.Scattergeo(
-                lon=[point["point_lon"]], lat=[point["point_lat"]], mode="markers+text", name="marker",
-                text=[names.get(highlight, highlight)], textposition="middle left", showlegend=False,
-                marker={"size": 11, "color": HIGHLIGHT, "line": {"color": "white", "width": 1.5}},
-                textfont={"size": 13, "color": "#222"}, hoverinfo="skip",
-            ),
-        ]
+        traces += highlight_traces(highlight, names)
     fig = go.Figure(traces)
     fig.update_geos(**SWEDEN_GEO)
     fig.update_layout(height=height, dragmode=False, showlegend=False)
     return apply_theme(fig, note=note, lang=lang, title=title)
+
+
+def base_trace(names: Mapping[str, str], geojson: dict | str, lang: str | None = None) -> go.Choropleth:
+    """Every municipality of ``names`` in light grey, "Uppgift saknas" on hover: the map's background."""
+    all_ids = list(names)
+    return go.Choropleth(
+        geojson=geojson, locations=all_ids, z=np.zeros(len(all_ids)), text=[names[m] for m in all_ids],
+        colorscale=[[0, NO_DATA], [1, NO_DATA]], showscale=False, marker={"line": _LINE}, name="base",
+        hovertemplate="<b>%{text}</b><br>" + label("no_data", lang) + "<extra></extra>", showlegend=False,
+    )
+
+
+def highlight_traces(municipality_id: str, names: Mapping[str, str]) -> list:
+    """An outline of one municipality and a labelled point on it (small municipalities stay visible)."""
+    point = geography.municipalities().set_index("municipality_id").loc[municipality_id, ["point_lon", "point_lat"]]
+    return [
+        go.Choropleth(
+            geojson=geography.municipality_feature(municipality_id), locations=[municipality_id], z=[1],
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False, name="outline",
+            marker={"line": {"color": HIGHLIGHT, "width": 3}}, hoverinfo="skip", showlegend=False,
+        ),
+        go.Scattergeo(
+            lon=[point["point_lon"]], lat=[point["point_lat"]], mode="markers+text", name="marker",
+            text=[names.get(municipality_id, municipality_id)], textposition="middle left", showlegend=False,
+            marker={"size": 11, "color": HIGHLIGHT, "line": {"color": "white", "width": 1.5}},
+            textfont={"size": 13, "color": "#222"}, hoverinfo="skip",
+        ),
+    ]

@@ -23,10 +23,9 @@ import plotly.graph_objects as go
 from natsam_analysis import geography
 from natsam_analysis.i18n import label
 from natsam_analysis.viz.charts import percentile_height
-from natsam_analysis.viz.maps import SWEDEN_GEO
-from natsam_analysis.viz.theme import HIGHLIGHT, NATIONAL, NO_DATA, PALETTE, apply_theme, legend_above, wrap_label
+from natsam_analysis.viz.maps import _LINE, SWEDEN_GEO, base_trace, highlight_traces
+from natsam_analysis.viz.theme import NATIONAL, PALETTE, apply_theme, legend_above, wrap_label
 
-_LINE = {"color": "white", "width": 0.4}
 
 
 def _number(value: object) -> str:
@@ -124,12 +123,7 @@ def cluster_map(
     cluster are grey. ``highlight`` outlines one municipality and labels it.
     """
     geojson = geography.municipality_geojson_url() if geojson is None else geojson
-    all_ids = list(names)
-    traces = [go.Choropleth(
-        geojson=geojson, locations=all_ids, z=np.zeros(len(all_ids)), text=[names[m] for m in all_ids],
-        colorscale=[[0, NO_DATA], [1, NO_DATA]], showscale=False, marker={"line": _LINE}, name="base",
-        hovertemplate="<b>%{text}</b><br>" + label("no_data", lang) + "<extra></extra>", showlegend=False,
-    )]
+    traces = [base_trace(names, geojson, lang)]
     for i, number in enumerate(sorted(clusters.dropna().unique())):
         members = clusters.index[clusters == number].tolist()
         colour = PALETTE[i % len(PALETTE)]
@@ -140,20 +134,7 @@ def cluster_map(
             showlegend=True, hovertemplate="<b>%{text}</b><br>" + name + "<extra></extra>",
         ))
     if highlight:
-        point = geography.municipalities().set_index("municipality_id").loc[highlight, ["point_lon", "point_lat"]]
-        traces += [
-            go.Choropleth(
-                geojson=geography.municipality_feature(highlight), locations=[highlight], z=[1],
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False, name="outline",
-                marker={"line": {"color": HIGHLIGHT, "width": 3}}, hoverinfo="skip", showlegend=False,
-            ),
-            go.Scattergeo(
-                lon=[point["point_lon"]], lat=[point["point_lat"]], mode="markers+text", name="marker",
-                text=[names.get(highlight, highlight)], textposition="middle left", showlegend=False,
-                marker={"size": 11, "color": HIGHLIGHT, "line": {"color": "white", "width": 1.5}},
-                textfont={"size": 13, "color": "#222"}, hoverinfo="skip",
-            ),
-        ]
+        traces += highlight_traces(highlight, names)
     fig = go.Figure(traces)
     fig.update_geos(**SWEDEN_GEO)
     fig.update_layout(height=height, dragmode=False, legend={"x": 0, "y": 1, "xanchor": "left", "yanchor": "top"})
