@@ -405,6 +405,46 @@ LABELS: dict[str, tuple[str, str]] = {
     "barriers_policy_area_research_innovation": ("Forskning och innovation", "Research and innovation"),
     "barriers_confidentiality_public": ("Offentlig", "Public"),
     "barriers_confidentiality_internal": ("Intern", "Internal"),
+    # survey (enkäten Kommunal innovationsförmåga)
+    "survey_title": ("Enkäten Kommunal innovationsförmåga", "The survey Municipal innovation capability"),
+    "survey_intro": (
+        "Konstruktpoäng (medelvärde 1–5 efter omvänd kodning, minst 60 % besvarade påståenden) per grupp med "
+        "95 % konfidensintervall. Grupper med färre än {min_n} svar visas som ”för få svar”, liksom den grupp som "
+        "annars skulle avslöja dem.",
+        "Construct scores (mean 1–5 after reverse coding, at least 60 % of items answered) per group with 95 % "
+        "confidence intervals. Groups of fewer than {min_n} respondents are shown as “too few responses”, as is "
+        "the group that would otherwise reveal them.",
+    ),
+    "survey_source": ("Källa: enkäten Kommunal innovationsförmåga ({file})",
+                      "Source: the survey Municipal innovation capability ({file})"),
+    "survey_too_few": ("för få svar", "too few responses"),
+    "survey_summary_title": ("Enkät: Kommunal innovationsförmåga – {source}",
+                             "Survey: Municipal innovation capability – {source}"),
+    "survey_summary_respondents": ("Svarande: {n}", "Respondents: {n}"),
+    "survey_summary_municipalities": ("Kommuner: {n} ({names})", "Municipalities: {n} ({names})"),
+    "survey_summary_waves": ("Vågor: {n} ({waves})", "Waves: {n} ({waves})"),
+    "survey_summary_answered": ("Besvarade påståenden: {answered} (Vet ej / Ej relevant {dont_know}, tomma {blank})",
+                                "Items answered: {answered} (Don't know / Not relevant {dont_know}, blank {blank})"),
+    "survey_group": ("Grupp", "Group"),
+    "survey_n": ("Antal svar", "Responses"),
+    "survey_construct": ("Konstrukt", "Construct"),
+    "survey_mean": ("Medelvärde (1–5)", "Mean (1–5)"),
+    "survey_ci": ("95 % konfidensintervall", "95% confidence interval"),
+    "survey_index": ("Index (0–100)", "Index (0–100)"),
+    "survey_by": ("Gruppera efter", "Group by"),
+    "survey_by_municipality": ("Kommun", "Municipality"),
+    "survey_by_role": ("Roll", "Role"),
+    "survey_by_gender": ("Kön", "Gender"),
+    "survey_by_wave": ("Våg", "Wave"),
+    "survey_all": ("Alla", "All"),
+    "survey_profile_title": ("Konstruktprofil per plattformskommun och våg", "Construct profile by platform municipality and wave"),
+    "survey_group_title": ("{construct} per {by}", "{construct} by {by}"),
+    "survey_reliability": ("Reliabilitet per konstrukt (hela urvalet)", "Reliability per construct (whole sample)"),
+    "survey_difference": ("Skillnad", "Difference"),
+    "survey_suppressed_note": ("”för få svar”: färre än {min_n} svar, eller dold för att en annan dold grupp inte ska kunna räknas fram.",
+                               "“too few responses”: fewer than {min_n} responses, or hidden so that another hidden group cannot be worked out."),
+    "survey_construct_choice": ("Konstrukt", "Construct"),
+    "survey_no_data": ("Enkätdata saknas", "No survey data"),
 }
 
 
