@@ -27,6 +27,15 @@ from natsam_analysis.metrics.sdg import SDSN_EDITIONS
 from natsam_analysis.sources import demo
 
 EXIT_ERROR = 2
+#: ``natsam validate`` exits with this when the file has problems (they are all listed).
+EXIT_INVALID = 1
+#: What ``natsam validate`` checks: kind -> (module, reader, summary), imported when used.
+VALIDATORS = {
+    "survey": ("natsam_analysis.sources.survey", "read_survey", "survey_summary"),
+    "barriers": ("natsam_analysis.sources.barriers", "read_barriers", "barriers_summary"),
+    "cases": ("natsam_analysis.sources.cases", "read_cases", "cases_summary"),
+}
+SURVEY_GROUPINGS = ("municipality", "role", "gender", "wave")
 
 
 def _non_negative(text: str) -> int:
@@ -193,6 +202,34 @@ def build_parser() -> argparse.ArgumentParser:
     search_cmd.add_argument("text", nargs="+", help="words to look for, e.g. bredband")
     search_cmd.add_argument("--limit", type=int, default=30, help="show at most this many (default: %(default)s)")
     search_cmd.set_defaults(run=_run_kpi_search)
+
+    validate_cmd = commands.add_parser(
+        "validate", help="check a survey, barrier-register or case-portfolio export; writes nothing",
+        description="Check an export of the research's own data (CSV or XLSX) against its schema: the capability "
+        "survey (data/instruments/kommunal_innovationsformaga.yaml), the system-barrier register or the "
+        "innovation case portfolio. A valid file gets a short summary and exit status 0; otherwise every "
+        "problem is listed with its row and column and the exit status is 1. Nothing is written anywhere.",
+    )
+    validate_cmd.add_argument("kind", choices=sorted(VALIDATORS), help="what the file holds")
+    validate_cmd.add_argument("file", type=Path, help="the export (.csv or .xlsx)")
+    validate_cmd.set_defaults(run=_run_validate)
+
+    survey_cmd = commands.add_parser("survey", help="capability-survey reports")
+    survey_commands = survey_cmd.add_subparsers(dest="survey_command", required=True, metavar="SUBCOMMAND")
+    report_cmd = survey_commands.add_parser(
+        "report", help="construct scores per group, small groups suppressed",
+        description="Construct scores (mean of answered items after reverse coding, at least 60 %% answered) per "
+        "group of respondents. A group of fewer than --min-group respondents gets no numbers, only \"för få "
+        "svar\" (too few responses), and neither does a group whose numbers would reveal it.",
+    )
+    report_cmd.add_argument("file", type=Path, help="the survey export (.csv or .xlsx)")
+    report_cmd.add_argument("--by", choices=SURVEY_GROUPINGS, default="municipality",
+                            help="group respondents by (default: %(default)s)")
+    report_cmd.add_argument("--min-group", type=_non_negative, default=None, metavar="N",
+                            help="smallest group shown (default 5; never below 3)")
+    report_cmd.add_argument("--index", action="store_true", help="show the 0-100 index, (mean - 1) x 25")
+    report_cmd.add_argument("--lang", choices=config.LANGUAGES, default=None, help="sv (default) or en")
+    report_cmd.set_defaults(run=_run_survey_report)
     return parser
 
 
@@ -332,6 +369,42 @@ def _run_kpi_search(args: argparse.Namespace) -> int:
         print(f"{row.kpi}  {row.title}{mark}")
     more = f" (showing {len(shown)})" if len(found) > len(shown) else ""
     print(f"{len(found)} KPIs mention {text!r}{more}; * = in the project's indicator catalog.")
+    return 0
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    import importlib
+
+    from natsam_analysis.errors import ValidationError
+
+    module, reader, summary = VALIDATORS[args.kind]
+    module = importlib.import_module(module)
+    try:
+        data = getattr(module, reader)(args.file)
+    except ValidationError as exc:
+        print(f"{exc.what}: {len(exc.problems)} problem(s) found", file=sys.stderr)
+        for problem in exc.problems:  # every one, not the first 50 as in other messages
+            print(f"  - {problem}", file=sys.stderr)
+        if exc.hint:
+            print(exc.hint, file=sys.stderr)
+        print(f"{args.file}: not valid; nothing was written.", file=sys.stderr)
+        return EXIT_INVALID
+    print(getattr(module, summary)(data))
+    print(f"{args.file}: valid.")
+    return 0
+
+
+def _run_survey_report(args: argparse.Namespace) -> int:
+    from natsam_analysis import geography
+    from natsam_analysis.metrics.survey import MIN_GROUP_SIZE, survey_report
+    from natsam_analysis.sources.survey import read_survey, survey_source_line
+
+    frame = read_survey(args.file)
+    min_n = MIN_GROUP_SIZE if args.min_group is None else args.min_group
+    report = survey_report(frame, by=args.by, min_n=min_n, index=args.index, lang=args.lang,
+                           municipality_names=geography.municipality_names())
+    print(report.to_string(line_width=200))
+    print(survey_source_line(frame.attrs.get("provenance", {}), args.lang))
     return 0
 
 
