@@ -24,6 +24,7 @@ DASHBOARDS = {
     "kommunprofil.ipynb": (".natsam-kommunprofil", 3, 1),
     "indexutforskaren.ipynb": (".natsam-indexutforskaren", 2, 1),
     "agenda2030.ipynb": (".natsam-agenda2030", 3, 0),
+    "enkat.ipynb": (".natsam-enkat", 2, 0),
     "portfolj.ipynb": (".natsam-portfolj", 4, 0),
     "systemhinder.ipynb": (".natsam-systemhinder", 6, 0),
 }
