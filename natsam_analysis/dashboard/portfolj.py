@@ -185,14 +185,20 @@ class PortfoljApp:
         return viz.facet_chart(portfolio.facet_distribution(self.cases), note=self._note(), lang=self.lang)
 
     def facet_table_html(self) -> str:
-        """Cases per platform and facet, primary and secondary."""
-        dist = portfolio.facet_distribution(self.cases)
-        rows = [[viz.platform_label(r.platform, self.lang), label(f"cases_facet_{r.facet}", self.lang),
-                 label(f"cases_role_{r.role}", self.lang), str(r.cases), f"{r.share * 100:.0f} %"]
-                for r in dist.itertuples() if r.cases > 0]
-        header = [label(k, self.lang) for k in ("cases_platform", "cases_facet", "cases_facet", "cases_cases", "cases_share")]
-        header[2] = label("cases_role_primary", self.lang) + " / " + label("cases_role_secondary", self.lang).lower()
-        return table_html(header, rows, caption=label("cases_facets_title", self.lang), note=self._note())
+        """Cases per platform and facet: primary (share of the platform's cases) / secondary."""
+        dist = portfolio.facet_distribution(self.cases).set_index(["platform", "role", "facet"])
+        platforms = list(dict.fromkeys(dist.index.get_level_values("platform")))
+        rows = []
+        for platform in platforms:
+            cells = []
+            for facet in portfolio.FACETS:
+                first, second = dist.loc[(platform, "primary", facet)], dist.loc[(platform, "secondary", facet)]
+                cells.append(f"{int(first['cases'])} ({first['share'] * 100:.0f} %) / {int(second['cases'])}")
+            rows.append([viz.platform_label(platform, self.lang), *cells])
+        header = [label("cases_platform", self.lang)] + [label(f"cases_facet_{f}", self.lang) for f in portfolio.FACETS]
+        caption = (f"{label('cases_facets_title', self.lang)}: {label('cases_role_primary', self.lang).lower()} "
+                   f"({label('cases_share', self.lang).lower()}) / {label('cases_role_secondary', self.lang).lower()}")
+        return table_html(header, rows, caption=caption, note=self._note())
 
     def funnel_figure(self):
         """The chosen platform's lifecycle funnel."""
@@ -226,12 +232,20 @@ class PortfoljApp:
         return viz.gender_chart(portfolio.gender_steps(self.cases), note=self._note(), lang=self.lang)
 
     def gender_table_html(self) -> str:
-        steps = portfolio.gender_steps(self.cases)
-        rows = [[viz.platform_label(r.platform, self.lang), label(f"cases_step_{r.step}", self.lang), str(r.yes),
-                 str(r.known), "–" if pd.isna(r.share) else f"{r.share * 100:.0f} %"] for r in steps.itertuples()]
-        header = [label(k, self.lang) for k in ("cases_platform", "cases_stage", "cases_yes", "cases_known", "cases_share")]
-        header[1] = label("cases_gender_title", self.lang)
-        return table_html(header, rows, caption=label("cases_gender_title", self.lang), note=self._note())
+        """Per platform and step: cases taking the step / cases where it is known (share)."""
+        steps = portfolio.gender_steps(self.cases).set_index(["platform", "step"])
+        rows = []
+        for platform in dict.fromkeys(steps.index.get_level_values("platform")):
+            cells = []
+            for step in portfolio.GENDER_STEPS:
+                r = steps.loc[(platform, step)]
+                share = "–" if pd.isna(r["share"]) else f"{r['share'] * 100:.0f} %"
+                cells.append(f"{int(r['yes'])} / {int(r['known'])} ({share})")
+            rows.append([viz.platform_label(platform, self.lang), *cells])
+        header = [label("cases_platform", self.lang)] + [label(f"cases_step_{s}", self.lang) for s in portfolio.GENDER_STEPS]
+        caption = (f"{label('cases_gender_title', self.lang)}: {label('cases_yes', self.lang).lower()} / "
+                   f"{label('cases_known', self.lang).lower()} ({label('cases_share', self.lang).lower()})")
+        return table_html(header, rows, caption=caption, note=self._note())
 
     def case_fields(self) -> list[tuple[str, str]]:
         """The chosen case's fields as (field, value) in schema order; empty fields and the internal

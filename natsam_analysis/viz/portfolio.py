@@ -58,7 +58,7 @@ def facet_chart(distribution: pd.DataFrame, *, note: str, role: str = "primary",
             y=names, x=own["share"] * 100, orientation="h", name=label(f"cases_facet_{facet}", lang),
             marker_color=FACET_COLOURS[facet], customdata=own["cases"].fillna(0).astype(int),
             hovertemplate="%{y}: %{x:.0f} % (%{customdata})<extra>%{fullData.name}</extra>"))
-    fig.update_layout(barmode="stack", height=140 + 36 * len(platforms),
+    fig.update_layout(barmode="stack", height=140 + 36 * len(platforms), legend={"traceorder": "normal"},
                       xaxis={"title": {"text": label("cases_share", lang) + " (%)"}, "range": [0, 100]},
                       yaxis={"autorange": "reversed"})
     apply_theme(fig, note=note, lang=lang, title=title or _title("cases_facets_title", lang, "cases_facets_sub"))

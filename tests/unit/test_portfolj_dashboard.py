@@ -80,3 +80,12 @@ def test_english_and_bad_choices(app):
     assert app.platform == "all"
     app.platform_choice.value = "kiruna"  # the widget drives select
     assert app.platform == "kiruna"
+
+
+def test_tables_hold_the_numbers_of_the_charts(app, demo):
+    lund = demo[demo["platform"] == "lund"]
+    missions = int((lund["facet_primary"] == "mission").sum())
+    secondary = int((lund["facet_secondary"] == "mission").sum())
+    assert f"{missions} ({missions / len(lund) * 100:.0f} %) / {secondary}" in app.facet_table.value
+    done = demo["gender_analysis_done"].dropna()
+    assert f"{int(done.sum())} / {len(done)} ({done.mean() * 100:.0f} %)" in app.gender_table.value
