@@ -267,12 +267,14 @@ class SystemhinderApp:
                   ("barriers_field_severity", str(r["severity"])),
                   ("barriers_field_responsible_actor", r["responsible_actor"] or "–"),
                   ("barriers_field_pathway", values("pathway"))]
-        items = "".join(f"<dt style='font-weight:600'>{html.escape(label(k, lang))}</dt>"
-                        f"<dd style='margin:0 0 4px 0'>{html.escape(v)}</dd>" for k, v in fields)
+        items = "".join(f"<tr><th scope='row' style='text-align:left;padding:2px 12px 2px 0;vertical-align:top'>"
+                        f"{html.escape(label(k, lang))}</th><td style='padding:2px 0'>{html.escape(v)}</td></tr>"
+                        for k, v in fields)
         title = self._titles()[self.barrier_id]
         return (f"<div class='natsam-barrier' style='max-width:900px'><h3 style='margin:8px 0'>"
                 f"{html.escape(self.barrier_id)}: {html.escape(title)}</h3>"
-                f"<p>{html.escape(r['description'])}</p><dl style='margin:0'>{items}</dl></div>")
+                f"<p>{html.escape(r['description'])}</p><table style='border-collapse:collapse;font-size:13px'>"
+                f"<tbody>{items}</tbody></table></div>")
 
     def _draw_detail(self) -> None:
         self.detail.value = self.detail_html()

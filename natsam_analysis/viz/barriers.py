@@ -118,7 +118,8 @@ def network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, note: str, lang: 
             marker={"size": 6 + 2 * np.sqrt(part["degree"].to_numpy()), "color": KIND_COLOURS[kind]},
             hovertext=[_value("pathway", x, lang) if kind == "pathway" else x for x in part["name"]],
             hovertemplate="%{hovertext}<extra></extra>"))
-    fig.update_xaxes(visible=False, range=[-0.3, 3.3])
+    fig.update_xaxes(range=[-0.3, 3.3], tickvals=list(column.values()), showgrid=False, zeroline=False,
+                     ticktext=[wrap_label(label(f"barriers_node_{k}", lang), 10, 2) for k in column])
     fig.update_yaxes(visible=False, range=[-0.02, 1.02])
     fig.update_layout(height=560)
     return legend_above(apply_theme(fig, note=note, lang=lang, title=_title("barriers_network_title", lang)))
@@ -145,17 +146,32 @@ def timeline_chart(history: pd.DataFrame, barrier_id: str, *, note: str, lang: s
     fig = go.Figure()
     if raised is not None and pd.notna(raised):
         first = value_label("status", "identified", lang)
-        fig.add_trace(go.Scatter(x=[raised], y=[first], mode="markers+text", text=[first], textposition="top center",
+        fig.add_trace(go.Scatter(x=[raised], y=[first], mode="markers+text", text=[first], textposition="top right",
                                  marker={"size": 12, "color": "#7F7F7F", "symbol": "diamond"}, showlegend=False,
                                  hovertemplate="%{x|%Y-%m-%d}<extra></extra>"))
     for i, kind in enumerate(dict.fromkeys(history["type"])):
         part = history[history["type"] == kind]
         text = [value_label("status", s, lang) if s else "" for s in part["status"]]
+        # labels alternate above and below the points, so that close events do not write over each other
+        # (and to the left of the last, so that its label stays inside a phone's narrow plot)
+        last = history["date"].max()
+        where = [("top " if j % 2 == 0 else "bottom ") + ("left" if d == last else "center")
+                 for j, d in enumerate(part["date"])]
         fig.add_trace(go.Scatter(
             x=part["date"], y=[value_label("event_type", kind, lang)] * len(part), mode="markers+text",
-            text=text, textposition="top center", marker={"size": 12, "color": PALETTE[i % len(PALETTE)]},
+            text=text, textposition=where, marker={"size": 12, "color": PALETTE[i % len(PALETTE)]},
             name=value_label("event_type", kind, lang), hovertext=part["summary"],
             hovertemplate="%{x|%Y-%m-%d}: %{hovertext}<extra></extra>", showlegend=False))
-    fig.update_yaxes(type="category")
-    fig.update_layout(height=300)
+    rows = len(set(history["type"])) + (raised is not None and pd.notna(raised))
+    fig.update_yaxes(type="category", range=[-0.8, rows - 0.2])
+    fig.update_xaxes(range=_padded_dates([raised, *history["date"]]))
+    fig.update_layout(height=220 + 50 * rows)
     return apply_theme(fig, note=note, lang=lang, title=_title("barriers_timeline_title", lang, barrier=barrier_id))
+
+
+def _padded_dates(dates) -> list | None:
+    """An x range around ``dates`` with a month on either side (room for the labels at the ends)."""
+    days = pd.to_datetime(pd.Series([d for d in dates if d is not None and pd.notna(d)]))
+    if days.empty:
+        return None
+    return [days.min() - pd.Timedelta(days=45), days.max() + pd.Timedelta(days=45)]
