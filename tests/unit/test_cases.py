@@ -336,3 +336,18 @@ def test_wrong_types_in_xlsx(tmp_path, values):
     except NatsamError:
         pass
     assert sorted(p.name for p in folder.iterdir()) == ["f.xlsx"]
+
+
+def test_xlsx_typed_cells_numbers_dates_and_booleans(tmp_path):
+    import datetime
+
+    row = {**minimal(), "year_launched": 2024, "team_women_pct": 60.5, "start_date": datetime.datetime(2024, 1, 15),
+           "consent_opsi_export": True}
+    path = tmp_path / "typed.xlsx"
+    pd.DataFrame([row]).to_excel(path, index=False)
+    frame = cases.read_cases(path, known_municipalities=MUNIS)
+    assert frame.loc[0, "year_launched"] == 2024 and frame.loc[0, "team_women_pct"] == 60.5
+    assert frame.loc[0, "start_date"] == pd.Timestamp("2024-01-15") and bool(frame.loc[0, "consent_opsi_export"])
+    pd.DataFrame([{**row, "municipality_id": 180}]).to_excel(path, index=False)
+    with pytest.raises(ValidationError, match="lost its leading zero"):
+        cases.read_cases(path, known_municipalities=MUNIS)
