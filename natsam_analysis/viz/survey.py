@@ -111,10 +111,13 @@ def group_chart(table: pd.DataFrame, by: str | list[str], *, note: str, lang: st
             marker={"symbol": "line-ew-open", "size": 8, "color": "#7F7F7F"}, textfont={"color": "#555"},
             hoverinfo="skip", name=too_few))
     fig.update_xaxes(range=[1, 5], dtick=1, title={"text": label("survey_mean", lang)})
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_layout(height=max(300, 170 + 34 * len(rows)), showlegend=True)
+    fig.update_yaxes(autorange="reversed", type="category", categoryorder="array", categoryarray=y)
+    fig.update_layout(showlegend=True)
     apply_theme(fig, note=note, lang=lang, title=title)
-    return legend_above(fig)
+    legend_above(fig)
+    # room for every group's row (two-line labels included) below the title and legend
+    fig.update_layout(height=fig.layout.margin.t + fig.layout.margin.b + 60 + 40 * len(rows))
+    return fig
 
 
 def title_text(main: str, sub: str | None = None) -> str:
