@@ -47,8 +47,8 @@ Examples
 --------
 >>> from natsam_analysis.sources.survey import demo_survey
 >>> table = construct_scores(demo_survey(), by="gender", constructs=["C1"])
->>> table[["gender", "suppressed"]].head(2).values.tolist()
-[['kvinna', False], ['man', False]]
+>>> table[["gender", "suppressed"]].values.tolist()
+[['annan', False], ['kvinna', False], ['man', False], ['vill ej ange', False]]
 """
 
 from __future__ import annotations

@@ -75,6 +75,9 @@ DEMO_SEED = 20250301
 DEMO_N = 1500
 DEMO_WAVES = ("2025-H1", "2026-H1")
 EXAMPLE_SEED = 7
+#: Respondent ids of synthetic respondents (the demo and the example exports) start with this; a file
+#: whose every id does is read as demo data (provenance ``synthetic: True``), so the demo note follows it.
+DEMO_ID_PREFIX = "DEMO-"
 EXAMPLE_N = 300
 _YES = {"ja", "yes", "1", "true", "j", "y"}
 _NO = {"nej", "no", "0", "false", "n"}
@@ -347,7 +350,8 @@ def read_survey(path: Path | str, *, form: str = "full", instrument: Instrument 
         One row per respondent: the background columns (:data:`BACKGROUND`; ``years_in_organisation``
         Float64, ``platform_involvement`` boolean, the others text/<NA>) then one ``Int64`` column per
         item (1-5, 9 = "Vet ej / Ej relevant", <NA> = not answered). ``attrs["provenance"]``: source
-        "survey", file, sha256, read time, ``synthetic: False``; ``attrs["instrument"]``: the codebook's
+        "survey", file, sha256, read time, ``synthetic: False`` (source "demo" and ``synthetic: True``
+        when every respondent id starts with :data:`DEMO_ID_PREFIX`, as in the example exports); ``attrs["instrument"]``: the codebook's
         constructs, reverse items and scoring settings (used by :mod:`natsam_analysis.metrics.survey`).
 
     Raises
@@ -483,8 +487,9 @@ def read_survey(path: Path | str, *, form: str = "full", instrument: Instrument 
                               hint="Rows are data rows counted from 1 below the header. Correct the export "
                                    "and read it again; nothing has been written.")
     frame = pd.DataFrame({key: out[key] for key in (*BACKGROUND, *instrument.item_codes("full"))})
+    synthetic = bool(len(frame)) and bool(frame["respondent_id"].str.startswith(DEMO_ID_PREFIX).all())
     frame.attrs["provenance"] = {
-        "source": "survey", "synthetic": False, "file": name, "path": str(path.resolve()),
+        "source": "demo" if synthetic else "survey", "synthetic": synthetic, "file": name, "path": str(path.resolve()),
         "sha256": store.sha256_file(path), "read_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "instrument": instrument.id, "instrument_version": instrument.version, "form": form,
     }
@@ -601,7 +606,7 @@ def demo_survey(seed: int = DEMO_SEED, n: int = DEMO_N) -> pd.DataFrame:
         for code in c["items"]:
             columns[code] = np.where(stop <= ci, -1, columns[code])
     frame = pd.DataFrame({
-        "respondent_id": pd.array([f"R{i + 1:05d}" for i in range(n)], dtype="string"),
+        "respondent_id": pd.array([f"{DEMO_ID_PREFIX}{i + 1:05d}" for i in range(n)], dtype="string"),
         "wave": pd.array(waves, dtype="string"),
         "municipality_id": pd.array(mids, dtype="string"),
         "unit": pd.array([None] * n, dtype="string"),

@@ -52,6 +52,10 @@ def write(table: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def table_with_ids(table: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    return table.assign(respondent_id=[f"{prefix}{i}" for i in range(len(table))])
+
+
 def problems_of(path: Path, **kwargs) -> list[str]:
     with pytest.raises(ValidationError) as info:
         read_survey(path, **kwargs)
@@ -97,7 +101,9 @@ def test_a_valid_export_reads_with_labels_numbers_and_vet_ej(tmp_path, export, s
     codes = load_instrument().item_codes()
     assert frame[codes].equals(demo[codes])  # labels and numbers give the same answers
     assert (frame[codes] == DONT_KNOW).any().any()
-    assert frame.attrs["provenance"]["source"] == "survey" and frame.attrs["provenance"]["sha256"]
+    assert frame.attrs["provenance"]["synthetic"] is True and frame.attrs["provenance"]["sha256"]  # DEMO- ids
+    real = table_with_ids(export, "X")
+    assert read_survey(write(real, tmp_path / f"r{suffix}")).attrs["provenance"]["source"] == "survey"
     assert frame.attrs["instrument"]["reverse"]
 
 
@@ -228,7 +234,9 @@ def test_unreadable_files_and_wrong_types(tmp_path):
 
 
 def test_summary_lines(export, tmp_path):
-    text = survey_summary(read_survey(write(export, tmp_path / "e.csv")))
+    text = survey_summary(read_survey(write(table_with_ids(export, "R"), tmp_path / "e.csv")))
+    assert "Källa: enkäten Kommunal innovationsförmåga (e.csv)" in text
+    assert DEMO_NOTE["sv"] in survey_summary(read_survey(write(export, tmp_path / "d.csv")))
     assert "Svarande: 60" in text and "Vågor: 2 (2025-H1, 2026-H1)" in text and "Besvarade påståenden" in text
     assert DEMO_NOTE["sv"] in survey_summary(demo_survey(n=100))
     assert "Respondents: 100" in survey_summary(demo_survey(n=100), lang="en")
