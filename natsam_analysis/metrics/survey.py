@@ -62,11 +62,8 @@ from scipy import stats
 
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import label
-
-try:  # re-exported: the reliability measures live in their own module
-    from natsam_analysis.metrics.reliability import cronbach_alpha, item_rest_correlations, mcdonald_omega
-except ImportError:  # pragma: no cover - only before that module is installed
-    cronbach_alpha = item_rest_correlations = mcdonald_omega = None  # type: ignore[assignment]
+# re-exported: the reliability measures live in their own module
+from natsam_analysis.metrics.reliability import cronbach_alpha, item_rest_correlations, mcdonald_omega
 
 __all__ = [
     "MIN_GROUP_SIZE", "MIN_GROUP_SIZE_FLOOR", "GROUPINGS", "reverse_code", "index_0_100", "check_min_n",
@@ -465,8 +462,6 @@ def reliability_by_construct(frame: pd.DataFrame, *, min_n: int = MIN_GROUP_SIZE
     True
     """
     min_n = check_min_n(min_n)
-    if cronbach_alpha is None or mcdonald_omega is None:
-        raise NatsamError("Reliability needs natsam_analysis.metrics.reliability, which is not installed here.")
     inst = _instrument(frame)
     reverse = set(inst["reverse"])
     rows = []
