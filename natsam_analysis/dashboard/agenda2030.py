@@ -25,7 +25,7 @@ from natsam_analysis import catalog as catalog_mod
 from natsam_analysis import geography
 from natsam_analysis.dashboard.base import DEFAULT_MUNICIPALITY, MunicipalityDashboard
 from natsam_analysis.dashboard.figure import FigureOutput
-from natsam_analysis.dashboard.widgets import fluid_layout, guarded, note_html, table_html
+from natsam_analysis.dashboard.widgets import chart_with_table, fluid_layout, guarded, note_html, table_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import agenda2030, gender, peers
@@ -67,11 +67,6 @@ class Agenda2030App(MunicipalityDashboard):
         self._refresh_text()
 
     # ------------------------------------------------------------------ public
-    @property
-    def widget(self) -> widgets.VBox:
-        """The whole dashboard, ready to display."""
-        return self._root
-
     @property
     def relative(self) -> bool:
         return self.view == "relative"
@@ -172,7 +167,7 @@ class Agenda2030App(MunicipalityDashboard):
                                 layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         self._root = widgets.VBox([
             self.title, self.note, self.intro, controls, self.header, self.status,
-            _beside(self.grid.widget, self.grid_table), self.peer_note,
+            chart_with_table(self.grid.widget, self.grid_table), self.peer_note,
             self.goal_choice,
             # the wider tables under their charts, the full width of the page
             self.indicators.widget, self.indicator_table,
@@ -287,9 +282,3 @@ class Agenda2030App(MunicipalityDashboard):
         self.peer_note.value = (f"<p class='natsam-peers' style='max-width:900px;font-size:0.95em'>"
                                 f"{html.escape(label('sdg_peers_note', lang, k=N_PEERS, variables=variables, similar=similar))}</p>")
 
-
-def _beside(chart: widgets.Widget, table: widgets.Widget) -> widgets.HBox:
-    """A chart with its table view beside it on a desktop, below it on a phone."""
-    left = widgets.VBox([chart], layout=widgets.Layout(flex="2 1 560px", min_width="300px"))
-    right = widgets.VBox([table], layout=widgets.Layout(flex="1 1 320px", min_width="280px"))
-    return widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))

@@ -26,8 +26,51 @@ from natsam_analysis.panel import load_panel
 DEFAULT_MUNICIPALITY = "0180"
 
 
-class MunicipalityDashboard:
-    """Base of the dashboards (see the module doc); subclasses call :meth:`_init_common` first."""
+class Dashboard:
+    """What every dashboard app has: its root widget (``widget``) and the guard that keeps the app's
+    own changes of its widgets from being taken for a viewer's choice."""
+
+    # Replacing a widget's options (in a dashboard's _set_choice_options) makes ipywidgets select the
+    # first option; such programmatic changes, made inside _syncing_widgets(), are not the viewer's.
+    _syncing = False
+    _root: widgets.Widget
+
+    @property
+    def widget(self) -> widgets.Widget:
+        """The whole dashboard, ready to display."""
+        return self._root
+
+    @contextmanager
+    def _syncing_widgets(self) -> Iterator[None]:
+        """Change widgets from the app's state without their callbacks taking it for a viewer's choice."""
+        self._syncing = True
+        try:
+            yield
+        finally:
+            self._syncing = False
+
+    def _choice_callback(self, name: str) -> Callable[[dict], None]:
+        """A widget callback that selects ``name`` = the widget's new value, when it is the viewer's
+        change of a value the app does not already have."""
+
+        def changed(change: dict) -> None:
+            if not self._syncing and change["new"] is not None and change["new"] != getattr(self, name):
+                self.select(**{name: change["new"]})
+        return changed
+
+    def _set_choice_options(self) -> None:
+        """Show the app's choices (options, values, labels) in the dashboard's own widgets."""
+
+    def _sync_widgets(self) -> None:
+        """Show the app's state in every widget (after a programmatic change)."""
+        self._set_choice_options()
+
+    def select(self, **choices) -> None:  # pragma: no cover - every dashboard defines its own
+        raise NotImplementedError
+
+
+class MunicipalityDashboard(Dashboard):
+    """Base of the municipality dashboards (see the module doc); subclasses call :meth:`_init_common` first."""
 
     def _init_common(self, panel: pd.DataFrame | None, municipality_id: str, lang: str | None) -> None:
         self.lang = check_language(lang)
@@ -67,35 +110,7 @@ class MunicipalityDashboard:
         if self.language.value != self.lang:
             self.language.value = self.lang
 
-    # Replacing a widget's options (in a dashboard's _set_choice_options) makes ipywidgets select the
-    # first option; such programmatic changes, made inside _syncing_widgets(), are not the viewer's.
-    _syncing = False
-
-    @contextmanager
-    def _syncing_widgets(self) -> Iterator[None]:
-        """Change widgets from the app's state without their callbacks taking it for a viewer's choice."""
-        self._syncing = True
-        try:
-            yield
-        finally:
-            self._syncing = False
-
-    def _choice_callback(self, name: str) -> Callable[[dict], None]:
-        """A widget callback that selects ``name`` = the widget's new value, when it is the viewer's
-        change of a value the app does not already have."""
-
-        def changed(change: dict) -> None:
-            if not self._syncing and change["new"] is not None and change["new"] != getattr(self, name):
-                self.select(**{name: change["new"]})
-        return changed
-
-    def _set_choice_options(self) -> None:
-        """Show the app's choices (options, values, labels) in the dashboard's own widgets."""
-
     def _sync_widgets(self) -> None:
         """Show the app's state in every widget (after a programmatic change)."""
         self._sync_common_widgets()
         self._set_choice_options()
-
-    def select(self, **choices) -> None:  # pragma: no cover - every dashboard defines its own
-        raise NotImplementedError

@@ -23,6 +23,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from natsam_analysis import geography
+from natsam_analysis.dashboard.base import Dashboard
 from natsam_analysis.dashboard.figure import FigureOutput
 from natsam_analysis.dashboard.widgets import fluid_layout, guarded, language_toggle, note_html, table_html
 from natsam_analysis.errors import NatsamError
@@ -35,7 +36,7 @@ BYS = tuple(metrics.GROUPINGS)
 ALL = "all"
 
 
-class EnkatApp:
+class EnkatApp(Dashboard):
     """The survey dashboard as an object: widgets, figures, tables and a ``select`` method.
 
     Parameters
@@ -67,11 +68,6 @@ class EnkatApp:
         self._refresh_text()
 
     # ------------------------------------------------------------------ public
-    @property
-    def widget(self) -> widgets.VBox:
-        """The whole dashboard, ready to display."""
-        return self._root
-
     def select(self, by: str | None = None, construct: str | None = None, municipality_id: str | None = None,
                lang: str | None = None) -> None:
         """Change the selection and update what depends on it (as the widgets do)."""
@@ -138,27 +134,18 @@ class EnkatApp:
         self.by_choice = widgets.ToggleButtons(style={"button_width": "auto"}, layout=widgets.Layout(width="auto"))
         self.construct_choice = widgets.Dropdown(layout=fluid_layout("420px"))
         self.municipality_choice = widgets.Dropdown(layout=fluid_layout("260px"))
-        self._syncing = False
         self._set_choice_options()
         on = guarded(self.status, lambda: label("survey_no_data", self.lang))
-
-        def chosen(name: str):
-            def handle(change):
-                if not self._syncing and change["new"] != getattr(self, name):
-                    self.select(**{name: change["new"]})
-            return handle
-
-        self.language.observe(on(chosen("lang")), names="value")
-        self.by_choice.observe(on(chosen("by")), names="value")
-        self.construct_choice.observe(on(chosen("construct")), names="value")
-        self.municipality_choice.observe(on(chosen("municipality_id")), names="value")
+        self.language.observe(on(self._choice_callback("lang")), names="value")
+        self.by_choice.observe(on(self._choice_callback("by")), names="value")
+        self.construct_choice.observe(on(self._choice_callback("construct")), names="value")
+        self.municipality_choice.observe(on(self._choice_callback("municipality_id")), names="value")
 
     def _construct_label(self, c: str) -> str:
         return f"{c} {self.instrument.raw['constructs'][self.constructs.index(c)]['name'][self.lang]}"
 
     def _set_choice_options(self) -> None:
-        self._syncing = True
-        try:
+        with self._syncing_widgets():
             self.by_choice.options = [(label(f"survey_by_{b}", self.lang), b) for b in BYS]
             self.by_choice.value = self.by
             self.construct_choice.options = [(self._construct_label(c), c) for c in self.constructs]
@@ -170,11 +157,6 @@ class EnkatApp:
             self.municipality_choice.disabled = self.by == "municipality"
             if self.language.value != self.lang:
                 self.language.value = self.lang
-        finally:
-            self._syncing = False
-
-    def _sync_widgets(self) -> None:
-        self._set_choice_options()
 
     def _build_figures(self) -> None:
         self.profile = FigureOutput(self.profile_figure())

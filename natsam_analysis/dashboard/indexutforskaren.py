@@ -228,11 +228,6 @@ class IndexutforskarenApp(MunicipalityDashboard):
 
     # ------------------------------------------------------------------ public
     @property
-    def widget(self) -> widgets.VBox:
-        """The whole dashboard, ready to display."""
-        return self._root
-
-    @property
     def is_published(self) -> bool:
         """True while the weights and choices are those of the published spec."""
         return (self.weights, self.normalisation, self.aggregation) == self.published_state
@@ -435,7 +430,6 @@ class IndexutforskarenApp(MunicipalityDashboard):
         self.aggregation_choice = widgets.Dropdown(style={"description_width": "110px"}, layout=fluid_layout("400px"))
         self.reset_button = widgets.Button(icon="undo", layout=fluid_layout("300px", margin="8px 0"))
         self.reset_button.add_class("natsam-reset")
-        self._syncing = False
         self._set_widget_labels()
 
         on = guarded(self.status, lambda: label("no_data", self.lang))
@@ -464,8 +458,7 @@ class IndexutforskarenApp(MunicipalityDashboard):
             self.select(lang=change["new"])
 
     def _set_widget_labels(self) -> None:
-        self._syncing = True
-        try:
+        with self._syncing_widgets():
             lang = self.lang
             for pillar, slider in self.sliders.items():
                 slider.description = catalog_mod.pillar_label(pillar, lang)
@@ -477,18 +470,13 @@ class IndexutforskarenApp(MunicipalityDashboard):
             self.aggregation_choice.description = label("aggregation", lang)
             self.reset_button.description = label("reset_published", lang)
             self.municipality.placeholder = label("choose_municipality", lang)
-        finally:
-            self._syncing = False
 
     def _sync_widgets(self) -> None:
-        self._syncing = True
-        try:
+        with self._syncing_widgets():
             for pillar, slider in self.sliders.items():
                 if slider.value != self.weights[pillar]:
                     slider.value = self.weights[pillar]
             self._sync_common_widgets()
-        finally:
-            self._syncing = False
         self._set_widget_labels()
 
     def _build_figures(self) -> None:

@@ -61,11 +61,6 @@ class KommunprofilApp(MunicipalityDashboard):
         self._refresh_text()
 
     # ------------------------------------------------------------------ public
-    @property
-    def widget(self) -> widgets.VBox:
-        """The whole dashboard, ready to display."""
-        return self._root
-
     def select(self, municipality_id: str | None = None, pillar: str | None = None,
                indicator: str | None = None, lang: str | None = None) -> None:
         """Change the selection and update every figure and label (as the widgets do)."""

@@ -20,8 +20,9 @@ import ipywidgets as widgets
 import pandas as pd
 
 from natsam_analysis import geography
+from natsam_analysis.dashboard.base import Dashboard
 from natsam_analysis.dashboard.figure import FigureOutput
-from natsam_analysis.dashboard.widgets import fluid_layout, guarded, language_toggle, note_html, table_html
+from natsam_analysis.dashboard.widgets import chart_with_table, fluid_layout, guarded, language_toggle, note_html, table_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import portfolio
@@ -32,7 +33,7 @@ from natsam_analysis.viz import portfolio as viz
 ALL = "all"
 
 
-class PortfoljApp:
+class PortfoljApp(Dashboard):
     """The portfolio dashboard as an object: widgets, figures, tables and a ``select`` method.
 
     Parameters
@@ -58,17 +59,11 @@ class PortfoljApp:
         self.platforms = [ALL] + [p for p in portfolio.PLATFORMS if p in set(self.cases["platform"])]
         self.platform = self._check_platform(platform)
         self.case_id = self._check_case(case_id) if case_id is not None else self.visible_cases()["case_id"].iloc[0]
-        self._syncing = False
         self._build_widgets()
         self._build_figures()
         self._refresh_text()
 
     # ------------------------------------------------------------------ public
-    @property
-    def widget(self) -> widgets.VBox:
-        """The whole dashboard, ready to display."""
-        return self._root
-
     def visible_cases(self) -> pd.DataFrame:
         """The cases of the chosen platform (all cases for ``"all"``), by case id."""
         frame = self.cases if self.platform == ALL else self.cases[self.cases["platform"] == self.platform]
@@ -123,18 +118,12 @@ class PortfoljApp:
         self.case_choice = widgets.Select(rows=8, layout=fluid_layout("560px"))
         self._set_choice_options()
         on = guarded(self.status, lambda: label("no_data", self.lang))
-        self.language.observe(on(lambda c: self.select(lang=c["new"]) if c["new"] != self.lang else None),
-                              names="value")
-        self.platform_choice.observe(
-            on(lambda c: self.select(platform=c["new"]) if not self._syncing and c["new"] != self.platform else None),
-            names="value")
-        self.case_choice.observe(
-            on(lambda c: self.select(case_id=c["new"]) if not self._syncing and c["new"] != self.case_id else None),
-            names="value")
+        self.language.observe(on(self._choice_callback("lang")), names="value")
+        self.platform_choice.observe(on(self._choice_callback("platform")), names="value")
+        self.case_choice.observe(on(self._choice_callback("case_id")), names="value")
 
     def _set_choice_options(self) -> None:
-        self._syncing = True
-        try:
+        with self._syncing_widgets():
             self.platform_choice.options = [
                 (label("cases_all_platforms", self.lang) if p == ALL else viz.platform_label(p, self.lang), p)
                 for p in self.platforms]
@@ -143,11 +132,6 @@ class PortfoljApp:
             self.case_choice.options = [(f"{r.case_id} {r.title}", r.case_id) for r in self.visible_cases().itertuples()]
             self.case_choice.value = self.case_id
             self.language.value = self.lang
-        finally:
-            self._syncing = False
-
-    def _sync_widgets(self) -> None:
-        self._set_choice_options()
 
     def _build_figures(self) -> None:
         self.facets = FigureOutput(self.facet_figure())
@@ -164,10 +148,10 @@ class PortfoljApp:
                                 layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         self._root = widgets.VBox([
             self.title, self.note, self.intro, controls, self.status,
-            _beside(self.facets.widget, self.facet_table),
-            _beside(self.funnel.widget, self.funnel_table),
-            _beside(self.sdgs.widget, self.sdg_table),
-            _beside(self.gender.widget, self.gender_table),
+            chart_with_table(self.facets.widget, self.facet_table),
+            chart_with_table(self.funnel.widget, self.funnel_table),
+            chart_with_table(self.sdgs.widget, self.sdg_table),
+            chart_with_table(self.gender.widget, self.gender_table),
             self.list_heading, self.case_choice, self.detail,
         ], layout=widgets.Layout(max_width="100%", overflow="hidden"))
         self._root.add_class("natsam-portfolj")
@@ -271,9 +255,3 @@ class PortfoljApp:
         self.list_heading.value = (f"<h3 style='margin:12px 0 4px'>{html.escape(label('cases_list_title', lang))} "
                                    f"({n})</h3>")
 
-
-def _beside(chart: widgets.Widget, table: widgets.Widget) -> widgets.HBox:
-    """A chart with its table view beside it on a desktop, below it on a phone."""
-    left = widgets.VBox([chart], layout=widgets.Layout(flex="2 1 560px", min_width="300px"))
-    right = widgets.VBox([table], layout=widgets.Layout(flex="1 1 320px", min_width="280px"))
-    return widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))

@@ -21,8 +21,9 @@ import ipywidgets as widgets
 import pandas as pd
 
 from natsam_analysis import barrier_schema as schema
+from natsam_analysis.dashboard.base import Dashboard
 from natsam_analysis.dashboard.figure import FigureOutput
-from natsam_analysis.dashboard.widgets import fluid_layout, guarded, language_toggle, note_html, table_html
+from natsam_analysis.dashboard.widgets import chart_with_table, fluid_layout, guarded, language_toggle, note_html, table_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import barriers as metrics
@@ -33,7 +34,7 @@ FILTERS = {"platform": "raised_by_platform", "legal_area": "legal_area", "barrie
            "status": "status"}
 
 
-class SystemhinderApp:
+class SystemhinderApp(Dashboard):
     """The system-barrier dashboard as an object: widgets, figures, tables and a ``select`` method.
 
     Parameters
@@ -55,15 +56,9 @@ class SystemhinderApp:
         self.filters: dict[str, str] = {k: "" for k in FILTERS}
         self.barrier_id = ""
         self.barrier_id = self._check_barrier(barrier_id) if barrier_id else self._first_barrier()
-        self._syncing = False
         self._build()
 
     # ------------------------------------------------------------------ public
-    @property
-    def widget(self) -> widgets.VBox:
-        """The whole dashboard, ready to display."""
-        return self._root
-
     def barriers(self) -> pd.DataFrame:
         """The barriers matching the current filters."""
         return metrics.filter_barriers(self.register.barriers, **{k: v or None for k, v in self.filters.items()})
@@ -112,14 +107,11 @@ class SystemhinderApp:
         self.barrier_choice = widgets.Dropdown(layout=fluid_layout("560px"))
         self._set_options()
         on = guarded(self.status_line, lambda: label("no_data", self.lang))
-        self.language.observe(on(lambda c: self.select(lang=c["new"]) if c["new"] != self.lang else None),
-                              names="value")
+        self.language.observe(on(self._choice_callback("lang")), names="value")
         for key, box in self.choices.items():
             box.observe(on(lambda c, key=key: self.select(**{key: c["new"]})
                            if not self._syncing and c["new"] != self.filters[key] else None), names="value")
-        self.barrier_choice.observe(on(lambda c: self.select(barrier_id=c["new"])
-                                       if not self._syncing and c["new"] and c["new"] != self.barrier_id else None),
-                                    names="value")
+        self.barrier_choice.observe(on(self._choice_callback("barrier_id")), names="value")
         self.funnel, self.heat, self.mandate, self.days, self.network, self.timeline = (
             FigureOutput(f) for f in self._overview_figures() + [self.timeline_figure()])
         self.funnel_table, self.heat_table, self.mandate_table, self.days_table, self.network_table = (
@@ -129,10 +121,10 @@ class SystemhinderApp:
         filters = widgets.HBox(list(self.choices.values()), layout=widgets.Layout(flex_flow="row wrap"))
         self._root = widgets.VBox([
             self.title, self.note, self.intro, self.language, filters, self.summary, self.status_line,
-            _beside(self.funnel.widget, self.funnel_table),
+            chart_with_table(self.funnel.widget, self.funnel_table),
             self.heat.widget, self.heat_table,
-            _beside(self.mandate.widget, self.mandate_table),
-            _beside(self.days.widget, self.days_table),
+            chart_with_table(self.mandate.widget, self.mandate_table),
+            chart_with_table(self.days.widget, self.days_table),
             self.network.widget, self.network_table,
             self.barrier_choice, self.detail, self.timeline.widget, self.history_table,
         ])
@@ -140,8 +132,7 @@ class SystemhinderApp:
         self._refresh_text()
 
     def _set_options(self) -> None:
-        self._syncing = True
-        try:
+        with self._syncing_widgets():
             all_ = label("barriers_all", self.lang)
             for key, box in self.choices.items():
                 column = FILTERS[key]
@@ -158,8 +149,6 @@ class SystemhinderApp:
                                            for r in chosen.itertuples()]
             self.barrier_choice.value = self.barrier_id
             self.barrier_choice.description = label("barriers_choose", self.lang)
-        finally:
-            self._syncing = False
 
     def _sync_widgets(self) -> None:
         if self.language.value != self.lang:
@@ -291,9 +280,3 @@ class SystemhinderApp:
         text = label("barriers_none_match", lang) if n == 0 else f"{label('barriers_count', lang)}: {n}"
         self.summary.value = f"<p class='natsam-summary'>{html.escape(text)}</p>"
 
-
-def _beside(chart: widgets.Widget, table: widgets.Widget) -> widgets.HBox:
-    """A chart with its table view beside it on a desktop, below it on a phone."""
-    left = widgets.VBox([chart], layout=widgets.Layout(flex="2 1 560px", min_width="300px"))
-    right = widgets.VBox([table], layout=widgets.Layout(flex="1 1 320px", min_width="280px"))
-    return widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))

@@ -82,3 +82,10 @@ def table_html(header: list[str], rows: list[list[str]], *, caption: str, note: 
             f'<caption style="text-align:left;font-weight:600;padding:4px 0">{html.escape(caption)}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
             f'<div style="color:#555;font-size:11px;margin-top:4px">{html.escape(note)}</div></div>')
+
+
+def chart_with_table(chart: widgets.Widget, table: widgets.Widget) -> widgets.HBox:
+    """A chart with its table view beside it on a desktop, below it on a phone."""
+    left = widgets.VBox([chart], layout=widgets.Layout(flex="2 1 560px", min_width="300px"))
+    right = widgets.VBox([table], layout=widgets.Layout(flex="1 1 320px", min_width="280px"))
+    return widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))
