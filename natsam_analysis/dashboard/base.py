@@ -58,6 +58,14 @@ class Dashboard:
                 self.select(**{name: change["new"]})
         return changed
 
+    def _build_text_widgets(self) -> None:
+        """The status, title, note and intro lines and the language toggle (at ``self.lang``)."""
+        self.status = widgets.HTML()
+        self.title = widgets.HTML()
+        self.note = widgets.HTML()
+        self.intro = widgets.HTML()
+        self.language = language_toggle(self.lang)
+
     def _set_choice_options(self) -> None:
         """Show the app's choices (options, values, labels) in the dashboard's own widgets."""
 
@@ -90,11 +98,7 @@ class MunicipalityDashboard(Dashboard):
 
     def _build_common_widgets(self) -> None:
         """The status, title, note and intro lines, the language toggle and the municipality field."""
-        self.status = widgets.HTML()
-        self.title = widgets.HTML()
-        self.note = widgets.HTML()
-        self.intro = widgets.HTML()
-        self.language = language_toggle(self.lang)
+        self._build_text_widgets()
         self.municipality = municipality_picker(self._options, self._label_of[self.municipality_id],
                                                 label("choose_municipality", self.lang))
 

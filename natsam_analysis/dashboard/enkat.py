@@ -25,7 +25,7 @@ import pandas as pd
 from natsam_analysis import geography
 from natsam_analysis.dashboard.base import Dashboard
 from natsam_analysis.dashboard.figure import FigureOutput
-from natsam_analysis.dashboard.widgets import fluid_layout, guarded, language_toggle, note_html, table_html
+from natsam_analysis.dashboard.widgets import fluid_layout, guarded, note_html, table_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import survey as metrics
@@ -126,11 +126,7 @@ class EnkatApp(Dashboard):
 
     # ------------------------------------------------------------------ widgets
     def _build_widgets(self) -> None:
-        self.status = widgets.HTML()
-        self.title = widgets.HTML()
-        self.note = widgets.HTML()
-        self.intro = widgets.HTML()
-        self.language = language_toggle(self.lang)
+        self._build_text_widgets()
         self.by_choice = widgets.ToggleButtons(style={"button_width": "auto"}, layout=widgets.Layout(width="auto"))
         self.construct_choice = widgets.Dropdown(layout=fluid_layout("420px"))
         self.municipality_choice = widgets.Dropdown(layout=fluid_layout("260px"))

@@ -22,7 +22,7 @@ import pandas as pd
 from natsam_analysis import geography
 from natsam_analysis.dashboard.base import Dashboard
 from natsam_analysis.dashboard.figure import FigureOutput
-from natsam_analysis.dashboard.widgets import chart_with_table, fluid_layout, guarded, language_toggle, note_html, table_html
+from natsam_analysis.dashboard.widgets import chart_with_table, fluid_layout, guarded, note_html, table_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import portfolio
@@ -109,11 +109,7 @@ class PortfoljApp(Dashboard):
 
     # ------------------------------------------------------------------ widgets
     def _build_widgets(self) -> None:
-        self.status = widgets.HTML()
-        self.title = widgets.HTML()
-        self.note = widgets.HTML()
-        self.intro = widgets.HTML()
-        self.language = language_toggle(self.lang)
+        self._build_text_widgets()
         self.platform_choice = widgets.Dropdown(layout=fluid_layout("320px"))
         self.case_choice = widgets.Select(rows=8, layout=fluid_layout("560px"))
         self._set_choice_options()

@@ -23,7 +23,9 @@ import pandas as pd
 from natsam_analysis import barrier_schema as schema
 from natsam_analysis.dashboard.base import Dashboard
 from natsam_analysis.dashboard.figure import FigureOutput
-from natsam_analysis.dashboard.widgets import chart_with_table, fluid_layout, guarded, language_toggle, note_html, table_html
+from natsam_analysis.dashboard.widgets import (
+    chart_with_table, fluid_layout, guarded, language_toggle, note_html, table_html,
+)
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import barriers as metrics
