@@ -47,7 +47,7 @@ import pandas as pd
 
 from natsam_analysis import config, geography, store
 from natsam_analysis.errors import NatsamError, ValidationError
-from natsam_analysis.i18n import DEMO_NOTE
+from natsam_analysis.i18n import DEMO_NOTE, check_language, label
 
 WHAT = "case register"
 
@@ -624,28 +624,42 @@ def _typed(parsed: dict[str, list]) -> pd.DataFrame:
 # summary, flat writing and the OPSI export
 
 
-def cases_summary(frame: pd.DataFrame) -> str:
-    """A few lines describing a validated register (for ``natsam validate cases FILE``).
+def platform_label(code: str, lang: str | None = None) -> str:
+    """'Lund', 'Övriga kommuner' (for ``none``), 'Alla' (for ``all``)."""
+    if code == "none":
+        return label("cases_platform_none", lang)
+    if code == "all":
+        return label("cases_all", lang)
+    mid = PLATFORMS.get(code)
+    return geography.PLATFORM_MUNICIPALITIES.get(mid, code) if mid else code
+
+
+def cases_summary(frame: pd.DataFrame, lang: str | None = None) -> str:
+    """A few lines describing a validated register (for ``natsam validate cases FILE``), in ``lang``
+    (Swedish by default).
 
     Examples
     --------
     >>> print(cases_summary(load_cases()))          # doctest: +SKIP
-    60 cases from 14 municipalities (synthetic demo data) ...
+    60 fall från 14 kommuner (Demodata – syntetiska värden, inte officiell statistik) ...
     """
+    lang = check_language(lang)
     prov = frame.attrs.get("provenance", {})
-    kind = " (synthetic demo data)" if prov.get("synthetic") else ""
+    kind = f" ({DEMO_NOTE[lang]})" if prov.get("synthetic") else ""
     source = prov.get("file") or prov.get("source", "")
-    lines = [f"{len(frame)} cases from {frame['municipality_id'].nunique()} municipalities{kind}"
-             + (f": {source}" if source else "")]
+    lines = [label("cases_summary_title", lang, n=len(frame), municipalities=frame["municipality_id"].nunique())
+             + kind + (f": {source}" if source else "")]
     platforms = frame["platform"].value_counts()
-    lines.append("platforms: " + ", ".join(f"{p} {platforms.get(p, 0)}" for p in PLATFORMS if platforms.get(p, 0)))
+    lines.append(label("cases_summary_platforms", lang) + ": " + ", ".join(
+        f"{platform_label(p, lang)} {platforms.get(p, 0)}" for p in PLATFORMS if platforms.get(p, 0)))
     facets = frame["facet_primary"].value_counts()
-    lines.append("primary facets: " + ", ".join(f"{f} {facets.get(f, 0)}" for f in FACETS))
+    lines.append(label("cases_summary_facets", lang) + ": " + ", ".join(
+        f"{label(f'cases_facet_{f}', lang)} {facets.get(f, 0)}" for f in FACETS))
     years = frame["year_launched"].dropna()
     if len(years):
-        lines.append(f"launched {int(years.min())}-{int(years.max())}; "
-                     f"{int(frame['consent_opsi_export'].fillna(False).sum())} may be exported to OPSI; "
-                     f"{int(frame['reused_from'].notna().sum())} reuse another case")
+        lines.append(label("cases_summary_years", lang, first=int(years.min()), last=int(years.max()),
+                           opsi=int(frame["consent_opsi_export"].fillna(False).sum()),
+                           reused=int(frame["reused_from"].notna().sum())))
     return "\n".join(lines)
 
 

@@ -20,25 +20,14 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from natsam_analysis import geography
 from natsam_analysis.i18n import label
 from natsam_analysis.metrics.portfolio import FACETS, GENDER_STEPS, NATSAM_GOALS
-from natsam_analysis.sources.cases import PLATFORMS
+from natsam_analysis.sources.cases import platform_label
 from natsam_analysis.viz.theme import HIGHLIGHT, NATIONAL, PALETTE, apply_theme, legend_above
 
 #: Colour of each facet (Okabe & Ito).
 FACET_COLOURS = dict(zip(FACETS, (PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3])))
 STEP_COLOURS = dict(zip(GENDER_STEPS, (PALETTE[0], PALETTE[1], PALETTE[2])))
-
-
-def platform_label(code: str, lang: str | None = None) -> str:
-    """'Lund', 'Övriga kommuner' (for ``none``), 'Alla' (for ``all``)."""
-    if code == "none":
-        return label("cases_platform_none", lang)
-    if code == "all":
-        return label("cases_all", lang)
-    mid = PLATFORMS.get(code)
-    return geography.PLATFORM_MUNICIPALITIES.get(mid, code) if mid else code
 
 
 def _title(key: str, lang: str | None, sub: str | None = None) -> str:

@@ -189,7 +189,8 @@ def test_example_file_is_what_the_generator_writes_and_validates(tmp_path, data_
     for column in cases.COLUMNS:  # the flat file round-trips every value
         assert str(frame[column].tolist()) == str(demo[column].tolist()), column
     summary = cases.cases_summary(frame)
-    assert summary.startswith("60 cases from") and "synthetic" in summary and len(summary.splitlines()) <= 5
+    assert summary.startswith("60 fall från") and "Demodata" in summary and len(summary.splitlines()) <= 5
+    assert cases.cases_summary(frame, "en").startswith("60 cases from")
 
 
 # ------------------------------------------------------------------ the OPSI export
