@@ -267,7 +267,7 @@ def changes(page) -> list[tuple[str, Callable[[], None], Callable[[], None]]]:
         box = selects.nth(i)
         select = box.locator("select")
         n = select.locator("option").count()
-        if n < 2 or not select.is_visible():
+        if n < 2 or not select.is_visible() or not select.is_enabled():
             continue
         name = (box.locator("label").inner_text() or f"drop-down {i + 1}").strip().lower()
         now = select.evaluate("s => s.selectedIndex")
