@@ -28,7 +28,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Self
 
 from natsam_analysis import config, geography
 from natsam_analysis.errors import NatsamError
@@ -93,11 +93,12 @@ def free_port(host: str = DEFAULT_HOST) -> int:
         return int(sock.getsockname()[1])
 
 
-def check_port(host: str, port: int) -> None:
+def check_port(host: str, port: int, *, command: str = "natsam serve", default_port: int = DEFAULT_PORT) -> None:
     """Raise a ``NatsamError`` unless a server can listen on ``host:port`` right now.
 
     The check binds a socket to every address ``host`` resolves to, the way the server will (with
     ``SO_REUSEADDR``, so a port left in TIME_WAIT by a stopped server still counts as free).
+    ``command`` and ``default_port`` go into the suggestion of the message.
 
     Examples
     --------
@@ -107,7 +108,7 @@ def check_port(host: str, port: int) -> None:
     natsam_analysis.errors.NatsamError: Port 0 is not a usable port: choose one from 1024 to 65535, e.g. --port 8866.
     """
     if not 1 <= port <= 65535:
-        raise NatsamError(f"Port {port} is not a usable port: choose one from 1024 to 65535, e.g. --port {DEFAULT_PORT}.")
+        raise NatsamError(f"Port {port} is not a usable port: choose one from 1024 to 65535, e.g. --port {default_port}.")
     try:
         addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
@@ -120,8 +121,8 @@ def check_port(host: str, port: int) -> None:
             except OSError as exc:
                 if exc.errno == errno.EADDRINUSE:
                     raise NatsamError(
-                        f"Port {port} on {host} is already in use (perhaps by another dashboard server). "
-                        f"Stop that server or choose another port, e.g. natsam serve --port {port + 1}."
+                        f"Port {port} on {host} is already in use (perhaps by a server started earlier). "
+                        f"Stop that server or choose another port, e.g. {command} --port {port + 1}."
                     ) from None
                 raise NatsamError(
                     f"Cannot listen on {host}:{port}: {exc.strerror}. Choose another --host or --port "
@@ -207,15 +208,12 @@ def voila_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_voila(folder: Path, host: str, port: int, *, open_browser: bool = False,
-              pool_size: int = DEFAULT_POOL_SIZE) -> int:
-    """Run Voila on ``folder`` in the foreground until it stops; return its exit status.
+def run_foreground(command: list[str], env: Mapping[str, str]) -> int:
+    """Run ``command`` with ``env`` in the foreground until it stops; return its exit status.
 
-    On POSIX systems this process becomes the Voila server (``exec``), so Ctrl-C and signals reach
-    Voila directly; elsewhere Voila runs as a child process.
+    On POSIX systems this process becomes the server (``exec``), so Ctrl-C and signals reach it
+    directly; elsewhere it runs as a child process.
     """
-    command = voila_command(folder, host, port, open_browser=open_browser, pool_size=pool_size)
-    env = voila_environment()
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "posix":
@@ -226,7 +224,104 @@ def run_voila(folder: Path, host: str, port: int, *, open_browser: bool = False,
         return 130
 
 
-class VoilaServer:
+def run_voila(folder: Path, host: str, port: int, *, open_browser: bool = False,
+              pool_size: int = DEFAULT_POOL_SIZE) -> int:
+    """Run Voila on ``folder`` in the foreground until it stops; return its exit status (see :func:`run_foreground`)."""
+    command = voila_command(folder, host, port, open_browser=open_browser, pool_size=pool_size)
+    return run_foreground(command, voila_environment())
+
+
+class BackgroundServer:
+    """A server process in the background, for tests and benchmarks; subclasses give its command.
+
+    Use it as a context manager: on entry the port is checked and the server started and waited
+    for, on exit it is stopped (with its kernels).
+
+    Parameters
+    ----------
+    host, port
+        Where to listen (see :func:`free_port` for a port nobody uses).
+    log_path
+        File that receives the server's output (default: discarded).
+    startup_timeout
+        Seconds to wait for the server to accept connections.
+    """
+
+    #: The server's name in messages.
+    name = "The server"
+
+    def __init__(self, *, host: str, port: int, log_path: Path | None = None, startup_timeout: float = 60.0) -> None:
+        self.host = host
+        self.port = port
+        self.log_path = Path(log_path) if log_path else None
+        self.startup_timeout = startup_timeout
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def command(self) -> list[str]:
+        """The command line that starts the server."""
+        raise NotImplementedError
+
+    def environment(self) -> dict[str, str]:
+        """The server's environment (default: this process's)."""
+        return dict(os.environ)
+
+    def check_port(self) -> None:
+        """Raise a ``NatsamError`` unless the server can listen on its port (see :func:`check_port`)."""
+        check_port(self.host, self.port)
+
+    def start(self) -> Self:
+        """Start the server and wait until it accepts connections; raise a ``NatsamError`` if it cannot."""
+        self.check_port()
+        self._log = open(self.log_path, "wb") if self.log_path else None
+        self._process = subprocess.Popen(
+            self.command(), env=self.environment(),
+            stdin=subprocess.DEVNULL, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )
+        try:
+            self._wait_until_up()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_up(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise NatsamError(f"{self.name} stopped with status {self._process.returncode} while starting; "
+                                  f"see {self.log_path or 'its output'}.")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise NatsamError(f"{self.name} did not start on {self.host}:{self.port} within {self.startup_timeout:.0f} s.")
+
+    def stop(self) -> None:
+        """Stop the server (it shuts its kernels down) and close the log."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+class VoilaServer(BackgroundServer):
     """Voila on ``folder`` as a background process, started exactly as ``natsam serve`` starts it.
 
     Meant for tests and benchmarks: use it as a context manager; on entry the port is checked and
@@ -251,68 +346,23 @@ class VoilaServer:
     ...     html = urllib.request.urlopen(server.url()).read()
     """
 
+    name = "Voila"
+
     def __init__(self, folder: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                  log_path: Path | None = None, startup_timeout: float = 60.0,
                  pool_size: int = DEFAULT_POOL_SIZE) -> None:
+        super().__init__(host=host, port=port, log_path=log_path, startup_timeout=startup_timeout)
         self.folder = Path(folder)
         self.pool_size = pool_size
-        self.host = host
-        self.port = port
-        self.log_path = Path(log_path) if log_path else None
-        self.startup_timeout = startup_timeout
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
 
     def url(self, notebook: str = START_DASHBOARD) -> str:
         """The address of ``notebook`` on this server."""
         return dashboard_url(self.host, self.port, notebook)
 
-    def start(self) -> VoilaServer:
-        """Start Voila and wait until it accepts connections; raise a ``NatsamError`` if it cannot."""
-        check_port(self.host, self.port)
-        self._log = open(self.log_path, "wb") if self.log_path else None
-        self._process = subprocess.Popen(
-            voila_command(self.folder, self.host, self.port, pool_size=self.pool_size), env=voila_environment(),
-            stdin=subprocess.DEVNULL, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
-        )
-        try:
-            self._wait_until_up()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+    def command(self) -> list[str]:
+        """The command line of ``natsam serve`` (see :func:`voila_command`)."""
+        return voila_command(self.folder, self.host, self.port, pool_size=self.pool_size)
 
-    def _wait_until_up(self) -> None:
-        assert self._process is not None
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise NatsamError(f"Voila stopped with status {self._process.returncode} while starting; "
-                                  f"see {self.log_path or 'its output'}.")
-            try:
-                with socket.create_connection((self.host, self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise NatsamError(f"Voila did not start on {self.host}:{self.port} within {self.startup_timeout:.0f} s.")
-
-    def stop(self) -> None:
-        """Stop Voila (it shuts its kernels down) and close the log."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        self._process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def __enter__(self) -> VoilaServer:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
+    def environment(self) -> dict[str, str]:
+        """This process's environment with the template folder on ``JUPYTER_PATH``."""
+        return voila_environment()
