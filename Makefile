@@ -26,8 +26,6 @@ LOCK := requirements.lock
 UV_VERSION := 0.13.9
 TOOLS := .venv-tools
 LATEST := .venv-latest
-# JupyterLab refuses to start as root (as in a container) unless told that it is meant.
-LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Fails with a clear message unless $(1) runs and is Python >= 3.11.
 define require_python
@@ -47,7 +45,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ROOT)
+	$(BIN)/natsam lab
 
 demo: $(STAMP)
 	$(BIN)/natsam demo

@@ -1,4 +1,4 @@
-"""The ``natsam`` command: generate the demo data and serve the dashboards.
+"""The ``natsam`` command: generate the demo data, serve the dashboards, open the notebooks in JupyterLab.
 
 A thin layer over the library: argument parsing, printing and exit codes. Errors the suite raises on
 purpose (:class:`~natsam_analysis.errors.NatsamError`) are shown as one message without a traceback
@@ -20,7 +20,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from natsam_analysis import __version__, config, serve, store
+from natsam_analysis import __version__, config, lab, serve, store
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import demo_note
 from natsam_analysis.metrics.sdg import SDSN_EDITIONS
@@ -106,6 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
                            "gets a finished page at once (default: %(default)s; 0: every viewer waits for a "
                            "kernel to start; each ready kernel holds a few hundred MB)")
     serve_cmd.set_defaults(run=_run_serve)
+
+    lab_cmd = commands.add_parser(
+        "lab",
+        help="open the research notebooks in JupyterLab",
+        description="Start JupyterLab on the research notebooks (notebooks/), with no requests off this "
+        "host (no news feed, update check or PyPI). As root (as in a container) --allow-root is added.",
+    )
+    lab_cmd.add_argument("--port", type=int, default=lab.DEFAULT_PORT, help="port to listen on (default: %(default)s)")
+    lab_cmd.add_argument("--host", default=lab.DEFAULT_HOST,
+                         help="address to listen on (default: %(default)s, this computer only)")
+    lab_cmd.add_argument("--no-browser", action="store_true", help="do not open JupyterLab in a web browser")
+    lab_cmd.add_argument("--notebooks-dir", type=Path, default=None, metavar="FOLDER",
+                         help="folder of notebooks to open (default: the project's notebooks/)")
+    lab_cmd.set_defaults(run=_run_lab)
 
     sdg_cmd = commands.add_parser(
         "sdg", help="Agenda 2030 scores by SDSN's method",
@@ -422,6 +436,14 @@ def _run_serve(args: argparse.Namespace) -> int:
     print(f"Dashboards: {serve.dashboard_url(args.host, args.port, serve.start_page(folder))}")
     print("Stop the server with Ctrl-C.", flush=True)
     return serve.run_voila(folder, args.host, args.port, open_browser=args.open, pool_size=args.pool_size)
+
+
+def _run_lab(args: argparse.Namespace) -> int:
+    folder = lab.check_notebooks(args.notebooks_dir)
+    lab.check_lab_port(args.host, args.port)
+    print(f"JupyterLab on {folder} at {lab.lab_url(args.host, args.port)}; the address with its access token follows.")
+    print("Stop the server with Ctrl-C.", flush=True)
+    return lab.run_lab(folder, args.host, args.port, open_browser=not args.no_browser)
 
 
 def main(argv: list[str] | None = None) -> int:

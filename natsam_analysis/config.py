@@ -54,6 +54,11 @@ def dashboards_dir() -> Path:
     return PROJECT_ROOT / "dashboards"
 
 
+def notebooks_dir() -> Path:
+    """Folder of the research notebooks (opened in JupyterLab by ``natsam lab``)."""
+    return PROJECT_ROOT / "notebooks"
+
+
 def default_language() -> str:
     """Label language from ``NATSAM_LANG`` (``sv`` unless set)."""
     lang = os.environ.get("NATSAM_LANG", "sv").strip().lower() or "sv"
