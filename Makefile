@@ -4,6 +4,7 @@
 #   make dashboards   serve the Voila dashboards on http://127.0.0.1:8866
 #   make test         unit tests, notebooks and dashboards (executed with nbval), browser tests
 #   make lab          JupyterLab on the research notebooks
+#   make notebooks    run the research notebooks and export them as HTML pages to build/notebooks/
 #   make demo         generate the synthetic demo data
 #   make lock         regenerate requirements.lock from pyproject.toml (after changing a range there)
 #   make plotly-bundle  rebuild the dashboards' partial plotly.js (needs Node.js and npm; see tools/plotly-bundle)
@@ -36,7 +37,7 @@ define require_python
 endef
 
 .DEFAULT_GOAL := dashboards
-.PHONY: dashboards test lab demo lock plotly-bundle test-latest clean
+.PHONY: dashboards test lab notebooks demo lock plotly-bundle test-latest clean
 
 dashboards: $(STAMP)
 	$(BIN)/natsam serve
@@ -46,6 +47,9 @@ test: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/natsam lab
+
+notebooks: $(STAMP)
+	$(BIN)/natsam notebooks --out build/notebooks
 
 demo: $(STAMP)
 	$(BIN)/natsam demo

@@ -20,7 +20,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from natsam_analysis import __version__, config, lab, serve, store
+from natsam_analysis import __version__, config, lab, notebooks, serve, store
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import demo_note
 from natsam_analysis.metrics.sdg import SDSN_EDITIONS
@@ -46,6 +46,14 @@ def _non_negative(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative; use 0 or more")
+    return value
+
+
+def _positive(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    value = _non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("use 1 or more")
     return value
 
 
@@ -120,6 +128,21 @@ def build_parser() -> argparse.ArgumentParser:
     lab_cmd.add_argument("--notebooks-dir", type=Path, default=None, metavar="FOLDER",
                          help="folder of notebooks to open (default: the project's notebooks/)")
     lab_cmd.set_defaults(run=_run_lab)
+
+    notebooks_cmd = commands.add_parser(
+        "notebooks",
+        help="run the research notebooks and export them as HTML pages",
+        description="Run every research notebook (or those named) on the current data and write each as a "
+        "self-contained HTML page whose figures draw with no network (plotly.js inlined once per page), "
+        "plus an index.html. The pages carry the figures' sources or the demo note.",
+    )
+    notebooks_cmd.add_argument("notebooks", nargs="*", type=Path, metavar="NOTEBOOK",
+                               help="notebooks to export (default: all in notebooks/)")
+    notebooks_cmd.add_argument("--out", type=Path, default=notebooks.DEFAULT_OUT, metavar="FOLDER",
+                               help="folder for the pages (default: %(default)s)")
+    notebooks_cmd.add_argument("--jobs", type=_positive, default=2, metavar="N",
+                               help="notebooks run at once (default: %(default)s)")
+    notebooks_cmd.set_defaults(run=_run_notebooks)
 
     sdg_cmd = commands.add_parser(
         "sdg", help="Agenda 2030 scores by SDSN's method",
@@ -444,6 +467,15 @@ def _run_lab(args: argparse.Namespace) -> int:
     print(f"JupyterLab on {folder} at {lab.lab_url(args.host, args.port)}; the address with its access token follows.")
     print("Stop the server with Ctrl-C.", flush=True)
     return lab.run_lab(folder, args.host, args.port, open_browser=not args.no_browser)
+
+
+def _run_notebooks(args: argparse.Namespace) -> int:
+    results = notebooks.export_notebooks(args.notebooks or None, args.out, jobs=args.jobs)
+    for result in results:
+        print(f"{result.html}: {result.figures} figures, {result.bytes / 1e6:.1f} MB "
+              f"({result.plotly or 'no'} plotly.js), {result.seconds:.0f} s")
+    print(f"Index: {args.out / 'index.html'}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -512,6 +512,12 @@ LABELS: dict[str, tuple[str, str]] = {
                                "“too few responses”: fewer than {min_n} responses, or hidden so that another hidden group cannot be worked out."),
     "survey_construct_choice": ("Konstrukt", "Construct"),
     "survey_no_data": ("Enkätdata saknas", "No survey data"),
+    # exported notebook pages (natsam_analysis.notebooks)
+    "export_generated": ("Körd {date} med natsam-analysis {version}.", "Run on {date} with natsam-analysis {version}."),
+    "figure_not_drawn": ("Diagrammet kunde inte ritas: sidans plotly.js saknas eller är blockerat.",
+                         "The chart could not be drawn: the page's plotly.js is missing or blocked."),
+    "export_figures": ("{n} figurer", "{n} figures"),
+    "export_index_title": ("Forskningsanteckningsböckerna, körda och exporterade", "The research notebooks, run and exported"),
 }
 
 

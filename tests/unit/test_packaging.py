@@ -136,3 +136,16 @@ def test_voila_template_ships_as_package_data(pyproject: dict) -> None:
     for path in files:
         relative = path.relative_to(package_dir).as_posix()
         assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
+
+
+def test_nbconvert_template_ships_as_package_data(pyproject: dict) -> None:
+    from natsam_analysis import notebooks
+
+    template = notebooks.TEMPLATES / notebooks.TEMPLATE
+    files = sorted(p for p in template.iterdir() if p.is_file())
+    assert {p.name for p in files} == {"conf.json", "index.html.j2"}
+    assert json.loads((template / "conf.json").read_text(encoding="utf-8"))["base_template"] == "lab"
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["natsam_analysis"]
+    for path in files:
+        relative = path.relative_to(ROOT / "natsam_analysis").as_posix()
+        assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
