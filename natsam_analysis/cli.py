@@ -456,7 +456,8 @@ def _run_serve(args: argparse.Namespace) -> int:
         serve.prepare_index()
     except NatsamError as exc:
         print(f"natsam: warning: the index explorer cannot show the published index: {exc}", file=sys.stderr)
-    print(f"Dashboards: {serve.dashboard_url(args.host, args.port, serve.start_page(folder))}")
+    serve.prepare_start_page(folder)
+    print(f"Dashboards: {serve.start_page_url(args.host, args.port)}")
     print("Stop the server with Ctrl-C.", flush=True)
     return serve.run_voila(folder, args.host, args.port, open_browser=args.open, pool_size=args.pool_size)
 

@@ -46,6 +46,73 @@ LABELS: dict[str, tuple[str, str]] = {
     "source_scb": ("Källa: SCB", "Source: Statistics Sweden (SCB)"),
     "derived_scb": ("Beräknat från SCB", "Calculated from Statistics Sweden (SCB)"),
     "fetched": ("hämtad", "fetched"),
+    # the dashboards as one site (natsam_analysis.dashboard.site: start page, header, footer)
+    "site_title": ("Innovationsförmåga i Sveriges kommuner", "Innovation capacity in Sweden's municipalities"),
+    "site_intro": (
+        "Instrumentpaneler för samverkan mellan de sex kommunala innovationsplattformarna – Lund, Göteborg, "
+        "Borås, Stockholm, Umeå och Kiruna – och dess följeforskning: kommunernas statistik, innovationsindexet, "
+        "Agenda 2030, enkäten, systemhindren och innovationsfallen.",
+        "Dashboards for the collaboration of the six municipal innovation platforms – Lund, Göteborg, Borås, "
+        "Stockholm, Umeå and Kiruna – and its accompanying research: the municipalities' statistics, the "
+        "innovation index, Agenda 2030, the survey, the system barriers and the innovation cases.",
+    ),
+    "site_dashboards_heading": ("Instrumentpaneler", "Dashboards"),
+    "site_all_dashboards": ("Alla instrumentpaneler", "All dashboards"),
+    "site_about_heading": ("Om instrumentpanelerna", "About the dashboards"),
+    "site_about": (
+        "natsam-analysis är ett öppet analysverktyg: ett Python-bibliotek, forskningsanteckningsböcker och dessa "
+        "instrumentpaneler, fritt att använda under licensen MIT. Kommunstatistiken kommer från Kolada och SCB, "
+        "enkäten, systemhindren och innovationsfallen från forskningens egna register. Varje diagram anger sin "
+        "källa; demodata är syntetiska värden, inte officiell statistik.",
+        "natsam-analysis is an open analytical suite: a Python library, research notebooks and these "
+        "dashboards, free to use under the MIT licence. The municipal statistics come from Kolada and "
+        "Statistics Sweden (SCB), the survey, the system barriers and the innovation cases from the research's "
+        "own registers. Every chart names its source; demo data are synthetic values, not official statistics.",
+    ),
+    "site_project": ("natsam-analysis", "natsam-analysis"),
+    "site_licence": ("Licens: {licence}", "Licence: {licence}"),
+    "site_screenshot_alt": ("Skärmbild av instrumentpanelen {title}", "Screenshot of the dashboard {title}"),
+    "site_demo_badge": ("Visar demodata", "Shows demo data"),
+    "kommunprofil_description": (
+        "Välj en av Sveriges 290 kommuner och ett område: en karta med kommunen markerad, kommunens percentil i "
+        "Sverige och bland plattformskommunerna på varje indikator, och en indikator över tid jämfört med riket.",
+        "Choose one of Sweden's 290 municipalities and a pillar: a map with the municipality outlined, its "
+        "percentile in Sweden and among the platform municipalities on each indicator, and an indicator over "
+        "time against the national median.",
+    ),
+    "indexutforskaren_description": (
+        "NATSAM-indexet för innovationsförmåga på en karta och som rangordning, med ett osäkerhetsintervall för "
+        "varje placering. Prova egna vikter, normalisering och aggregering och ladda ned varianten.",
+        "The NATSAM index of innovation capacity on a map and as a ranking, each rank with its uncertainty "
+        "interval. Try your own weights, normalisation and aggregation, and download the variant.",
+    ),
+    "agenda2030_description": (
+        "De sju globala mål som plattformarna följer upp: status och trend för varje kommun enligt SDSN:s metod, "
+        "jämfört med de mest lika kommunerna och plattformskommunerna, och skillnader mellan kvinnor och män.",
+        "The seven global goals the platforms follow up: status and trend for any municipality by SDSN's "
+        "method, compared with its most similar municipalities and the platform municipalities, and the gaps "
+        "between women and men.",
+    ),
+    "survey_description": (
+        "Enkäten Kommunal innovationsförmåga: konstruktprofiler per plattformskommun och våg, och ett konstrukt "
+        "jämfört mellan grupper med konfidensintervall. Små grupper visas som ”för få svar”.",
+        "The survey Municipal innovation capability: construct profiles by platform municipality and wave, and "
+        "one construct compared between groups with confidence intervals. Small groups show as “too few "
+        "responses”.",
+    ),
+    "barriers_description": (
+        "Systemhindren som plattformskommunerna har lyft: hur långt de har kommit, lagområden, kommunal rådighet "
+        "och allvarlighet, hur länge de har varit öppna och vem som kan lösa dem, med varje hinders historik.",
+        "The system barriers raised by the platform municipalities: how far they have come, legal areas, "
+        "municipal mandate and severity, how long they have been open and who can resolve them, with each "
+        "barrier's history.",
+    ),
+    "cases_description": (
+        "Innovationsfallen i plattformarnas portfölj: OPSI:s fasetter per plattform, livscykeln, bidragen till "
+        "de globala målen, Vinnovas tre steg för jämställdhet och varje fall i detalj.",
+        "The innovation cases of the platforms' portfolio: OPSI's facets per platform, the lifecycle, the "
+        "contributions to the global goals, Vinnova's three steps for gender equality and every case in detail.",
+    ),
     # kommunprofil
     "kommunprofil_title": ("Kommunprofil", "Municipality profile"),
     "kommunprofil_intro": (

@@ -6,10 +6,18 @@ request off its own host. The template ships inside the package
 (``natsam_analysis/dashboard/share/voila/templates/natsam``) and is found by Voila through the
 ``JUPYTER_PATH`` of the Voila process.
 
+The site opens on a start page that links every dashboard (:mod:`natsam_analysis.dashboard.site`):
+Voila shows a served folder's page at ``/`` (and ``/voila/tree``) with its template's ``tree-lab.html``
+and needs no kernel for it. :func:`prepare_start_page` renders the page into a template folder of
+its own under the data directory's cache, which :func:`voila_environment` puts first on
+``JUPYTER_PATH``, so that it overrides Voila's list of files and nothing else.
+
 Examples
 --------
 >>> dashboard_url("127.0.0.1", 8866)
 'http://127.0.0.1:8866/voila/render/kommunprofil.ipynb'
+>>> start_page_url("127.0.0.1", 8866)
+'http://127.0.0.1:8866/'
 >>> voila_command(Path("dashboards"), "127.0.0.1", 8866)[3:5]
 ['dashboards', '--Voila.ip=127.0.0.1']
 >>> with VoilaServer(Path("dashboards"), port=free_port()) as server:   # doctest: +SKIP
@@ -32,8 +40,10 @@ from typing import IO, Self
 
 from natsam_analysis import config, geography
 from natsam_analysis.errors import NatsamError
-from natsam_analysis.panel import load_panel
+from natsam_analysis.i18n import demo_note
+from natsam_analysis.panel import is_synthetic, load_panel, source_line
 from natsam_analysis.sources import demo
+from natsam_analysis.store import atomic_write_text
 from natsam_analysis.stored import has_fetched_panel
 
 DEFAULT_HOST = "127.0.0.1"
@@ -73,6 +83,12 @@ def dashboard_url(host: str, port: int, notebook: str = START_DASHBOARD) -> str:
     """
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}/voila/render/{notebook}"
+
+
+def start_page_url(host: str, port: int) -> str:
+    """The address of the start page served on ``host:port`` (IPv6 hosts in brackets)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
 
 
 def check_dashboards(folder: Path | None = None) -> Path:
@@ -130,11 +146,34 @@ def check_port(host: str, port: int, *, command: str = "natsam serve", default_p
                 ) from None
 
 
-def start_page(folder: Path) -> str:
-    """The notebook a viewer should open first: ``kommunprofil.ipynb``, else the first by name."""
-    if (Path(folder) / START_DASHBOARD).exists():
-        return START_DASHBOARD
-    return sorted(p.name for p in Path(folder).glob("*.ipynb"))[0]
+def start_page_root() -> Path:
+    """The Jupyter data folder that holds the rendered start page (``voila/templates/natsam/tree-lab.html``)."""
+    return config.cache_dir() / "site"
+
+
+def prepare_start_page(folder: Path | None = None) -> Path:
+    """Render the start page for the dashboards in ``folder`` (default: the project's) into
+    :func:`start_page_root`, where Voila finds it; return the page's template file.
+
+    The page links every dashboard, shows its thumbnail and marks the ones that show synthetic
+    data; its footer names the indicator panel's source. Links resolve against Voila's base URL,
+    which the template fills in, so the page works at ``/`` and at ``/voila/tree`` alike.
+    """
+    from natsam_analysis.dashboard import site  # the dashboards' widgets: loaded only to serve them
+
+    folder = check_dashboards(folder)
+    cards = site.folder_cards(folder, href=lambda name: f"voila/render/{name}",
+                              image=lambda entry: f"voila/templates/{TEMPLATE}/static/{entry.thumbnail}")
+    provenance = site.served_provenance("panel")
+    notice = {lang: demo_note(lang) for lang in config.LANGUAGES} if any(card.badge for card in cards) else None
+    page = site.start_page_html(
+        cards, notice=notice, source={lang: source_line(provenance, lang) for lang in config.LANGUAGES},
+        base_href="{% endraw %}{{ base_url }}{% raw %}")
+    template = "{% raw %}" + page + "{% endraw %}"
+    folder_out = start_page_root() / "voila" / "templates" / TEMPLATE
+    for name in ("tree.html", "tree-lab.html"):  # Voila's classic and default folder page
+        atomic_write_text(folder_out / name, template)
+    return folder_out / "tree-lab.html"
 
 
 def prepare_data() -> str:
@@ -201,9 +240,11 @@ def voila_command(folder: Path, host: str, port: int, *, open_browser: bool = Fa
 
 
 def voila_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``base`` (default: this process's environment) with the template folder first on ``JUPYTER_PATH``."""
+    """``base`` (default: this process's environment) with the start page's and the template's
+    folders first on ``JUPYTER_PATH`` (see :func:`prepare_start_page`)."""
     env = dict(os.environ if base is None else base)
-    paths = [str(template_root())] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    paths = [str(start_page_root()), str(template_root())]
+    paths += [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_PATH"] = os.pathsep.join(paths)
     return env
 

@@ -25,11 +25,11 @@ from natsam_analysis import catalog as catalog_mod
 from natsam_analysis import geography
 from natsam_analysis.dashboard.base import DEFAULT_MUNICIPALITY, MunicipalityDashboard
 from natsam_analysis.dashboard.figure import FigureOutput
-from natsam_analysis.dashboard.widgets import chart_with_table, fluid_layout, guarded, note_html, table_html
+from natsam_analysis.dashboard.widgets import chart_with_table, fluid_layout, guarded, table_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import agenda2030, gender, peers
-from natsam_analysis.panel import is_synthetic, source_line
+from natsam_analysis.panel import source_line
 from natsam_analysis.viz import gender as gender_viz
 from natsam_analysis.viz import sdg as sdg_viz
 
@@ -48,6 +48,8 @@ class Agenda2030App(MunicipalityDashboard):
     municipality_id, goal, view, lang
         The initial selection (default Stockholm, goal 1, SDSN's absolute thresholds, Swedish).
     """
+
+    notebook = "agenda2030.ipynb"
 
     def __init__(self, panel: pd.DataFrame | None = None, *, municipality_id: str = DEFAULT_MUNICIPALITY,
                  goal: int | None = None, view: str = "absolute", lang: str | None = None):
@@ -163,17 +165,16 @@ class Agenda2030App(MunicipalityDashboard):
         self.indicator_table = widgets.HTML(self.indicator_table_html())
         self.gender = FigureOutput(self.gender_figure())
         self.gender_table = widgets.HTML(self.gender_table_html())
-        controls = widgets.HBox([self.municipality, self.view_choice, self.language],
+        controls = widgets.HBox([self.municipality, self.view_choice],
                                 layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-        self._root = widgets.VBox([
-            self.title, self.note, self.intro, controls, self.header, self.status,
+        self._root = self._page([
+            self.intro, controls, self.header, self.status,
             chart_with_table(self.grid.widget, self.grid_table), self.peer_note,
             self.goal_choice,
             # the wider tables under their charts, the full width of the page
             self.indicators.widget, self.indicator_table,
             self.gender.widget, self.gender_table,
-        ])
-        self._root.add_class("natsam-agenda2030")
+        ], "natsam-agenda2030")
 
     # ------------------------------------------------------------------ figures and tables
     def _note(self) -> str:
@@ -270,10 +271,8 @@ class Agenda2030App(MunicipalityDashboard):
     # ------------------------------------------------------------------ text
     def _refresh_text(self) -> None:
         lang = self.lang
-        self.title.value = f"<h2 style='margin:0'>{html.escape(label('agenda2030_title', lang))}</h2>"
+        self._refresh_site_text()
         self.intro.value = f"<p style='max-width:900px'>{html.escape(label('agenda2030_intro', lang))}</p>"
-        self.note.value = note_html(source_line(self.provenance, lang, derived=True),
-                                    demo=is_synthetic(self.provenance))
         row = self.geo.loc[self.municipality_id]
         self.header.value = (f"<div class='natsam-header'><span style='font-size:1.4em;font-weight:600'>"
                              f"{html.escape(row['name'])}</span> ({self.municipality_id})</div>")

@@ -1,8 +1,7 @@
-"""What every municipality dashboard has: the panel and its provenance, the geography, a searchable
-municipality field, a language toggle and the title, note, intro and status lines.
-
-:class:`MunicipalityDashboard` holds that once; Kommunprofil and Indexutforskaren add their own
-choices, figures and ``select`` on top.
+"""What every dashboard has: the site's header (title, link to the start page, language toggle, source
+or demo note) and footer, the intro and status lines (:class:`Dashboard`); and what every municipality
+dashboard has besides: the panel and its provenance, the geography and a searchable municipality field
+(:class:`MunicipalityDashboard`). The dashboards add their own choices, figures and ``select`` on top.
 """
 
 from __future__ import annotations
@@ -14,21 +13,38 @@ import ipywidgets as widgets
 import pandas as pd
 
 from natsam_analysis import geography
+from natsam_analysis.dashboard.site import dashboard_entry
 from natsam_analysis.dashboard.widgets import (
     language_toggle,
     municipality_options,
     municipality_picker,
+    note_html,
+    site_footer_html,
+    site_header,
+    site_home_html,
+    site_title_html,
 )
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
-from natsam_analysis.panel import load_panel
+from natsam_analysis.panel import is_synthetic, load_panel
 
 DEFAULT_MUNICIPALITY = "0180"
 
 
 class Dashboard:
-    """What every dashboard app has: its root widget (``widget``) and the guard that keeps the app's
-    own changes of its widgets from being taken for a viewer's choice."""
+    """What every dashboard app has: its root widget (``widget``) with the site's header and footer,
+    and the guard that keeps the app's own changes of its widgets from being taken for a viewer's choice.
+
+    A subclass names its notebook (:attr:`notebook`, its entry in
+    :data:`natsam_analysis.dashboard.site.DASHBOARDS`, which gives the title), has ``lang``,
+    ``provenance`` and ``_note()`` (the source line in ``lang``), builds :meth:`_build_text_widgets`,
+    lays its widgets out with :meth:`_page` and calls :meth:`_refresh_site_text` with its other text.
+    """
+
+    #: The dashboard's notebook in ``dashboards/``.
+    notebook: str = ""
+    lang: str
+    provenance: dict
 
     # Replacing a widget's options (in a dashboard's _set_choice_options) makes ipywidgets select the
     # first option; such programmatic changes, made inside _syncing_widgets(), are not the viewer's.
@@ -59,12 +75,36 @@ class Dashboard:
         return changed
 
     def _build_text_widgets(self) -> None:
-        """The status, title, note and intro lines and the language toggle (at ``self.lang``)."""
+        """The status, title, note, intro and footer lines and the language toggle (at ``self.lang``)."""
         self.status = widgets.HTML()
         self.title = widgets.HTML()
         self.note = widgets.HTML()
         self.intro = widgets.HTML()
+        self.home = widgets.HTML()
+        self.footer = widgets.HTML()
         self.language = language_toggle(self.lang)
+
+    def _page(self, body: list[widgets.Widget], css_class: str, **layout) -> widgets.VBox:
+        """The dashboard's root: the site's header, ``body`` and the site's footer."""
+        header = site_header(self.home, self.language, self.title, self.note)
+        root = widgets.VBox([header, *body, self.footer], layout=widgets.Layout(**layout))
+        root.add_class(css_class)
+        return root
+
+    def _note(self) -> str:  # pragma: no cover - every dashboard defines its own
+        raise NotImplementedError
+
+    def _is_demo(self) -> bool:
+        """True when the dashboard shows synthetic data."""
+        return is_synthetic(self.provenance)
+
+    def _refresh_site_text(self) -> None:
+        """The header's link, title and note and the footer, in ``self.lang``."""
+        note = self._note()
+        self.home.value = site_home_html(self.lang)
+        self.title.value = site_title_html(dashboard_entry(self.notebook).title(self.lang))
+        self.note.value = note_html(note, demo=self._is_demo())
+        self.footer.value = site_footer_html(note, self.lang)
 
     def _set_choice_options(self) -> None:
         """Show the app's choices (options, values, labels) in the dashboard's own widgets."""

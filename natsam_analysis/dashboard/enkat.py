@@ -25,7 +25,7 @@ import pandas as pd
 from natsam_analysis import geography
 from natsam_analysis.dashboard.base import Dashboard
 from natsam_analysis.dashboard.figure import FigureOutput
-from natsam_analysis.dashboard.widgets import fluid_layout, guarded, note_html, table_html
+from natsam_analysis.dashboard.widgets import fluid_layout, guarded, table_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import survey as metrics
@@ -46,6 +46,8 @@ class EnkatApp(Dashboard):
     by, construct, municipality_id, lang
         The initial selection (default: by municipality, C1, all municipalities, Swedish).
     """
+
+    notebook = "enkat.ipynb"
 
     def __init__(self, frame: pd.DataFrame | None = None, *, by: str = "municipality", construct: str = "C1",
                  municipality_id: str = ALL, lang: str | None = None):
@@ -159,15 +161,14 @@ class EnkatApp(Dashboard):
         self.profile_table_view = widgets.HTML(self.profile_table_html())
         self.groups = FigureOutput(self.group_figure())
         self.group_table_view = widgets.HTML(self.group_table_html())
-        controls = widgets.HBox([self.by_choice, self.municipality_choice, self.language],
+        controls = widgets.HBox([self.by_choice, self.municipality_choice],
                                 layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-        self._root = widgets.VBox([
-            self.title, self.note, self.intro, self.status,
+        self._root = self._page([
+            self.intro, self.status,
             self.profile.widget, self.profile_table_view,
             controls, self.construct_choice,
             self.groups.widget, self.group_table_view,
-        ])
-        self._root.add_class("natsam-enkat")
+        ], "natsam-enkat")
 
     # ------------------------------------------------------------------ figures and tables
     def _note(self) -> str:
@@ -244,10 +245,9 @@ class EnkatApp(Dashboard):
     # ------------------------------------------------------------------ text
     def _refresh_text(self) -> None:
         lang = self.lang
-        self.title.value = f"<h2 style='margin:0'>{html.escape(label('survey_title', lang))}</h2>"
+        self._refresh_site_text()
         self.intro.value = (f"<p style='max-width:900px'>"
                             f"{html.escape(label('survey_intro', lang, min_n=metrics.MIN_GROUP_SIZE))}</p>")
-        self.note.value = note_html(self._note(), demo=bool(self.provenance.get("synthetic")))
 
 
 def _number(value, lang: str, decimals: int = 2) -> str:

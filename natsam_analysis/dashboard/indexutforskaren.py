@@ -55,10 +55,10 @@ from natsam_analysis.composite.published import (
 from natsam_analysis.composite.spec import IndexSpec
 from natsam_analysis.dashboard.base import DEFAULT_MUNICIPALITY, MunicipalityDashboard
 from natsam_analysis.dashboard.figure import FigureOutput
-from natsam_analysis.dashboard.widgets import fluid_layout, guarded, note_html
+from natsam_analysis.dashboard.widgets import fluid_layout, guarded
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
-from natsam_analysis.panel import is_synthetic, source_line
+from natsam_analysis.panel import source_line
 from natsam_analysis.viz import charts, maps
 
 #: Municipalities at the top of the ranking chart (the platforms and the selected one are added).
@@ -198,6 +198,8 @@ class IndexutforskarenApp(MunicipalityDashboard):
     uncertainty_runs, seed
         Monte Carlo runs and seed of the rank uncertainty (cached; see :func:`rank_uncertainty`).
     """
+
+    notebook = "indexutforskaren.ipynb"
 
     def __init__(self, panel: pd.DataFrame | None = None, *, spec: Any = None,
                  municipality_id: str = DEFAULT_MUNICIPALITY, lang: str | None = None,
@@ -482,15 +484,13 @@ class IndexutforskarenApp(MunicipalityDashboard):
     def _build_figures(self) -> None:
         self.map = FigureOutput(self.map_figure())
         self.chart = FigureOutput(self.ranking_figure())
-        controls = widgets.HBox([self.municipality, self.language],
-                                layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         choices = widgets.VBox([self.weights_heading, *self._weight_rows, self.normalisation_choice,
                                 self.aggregation_choice, self.reset_button, self.downloads],
                                layout=widgets.Layout(flex="0 1 560px", min_width="300px"))
         right = widgets.VBox([self.summary, self.map.widget], layout=widgets.Layout(flex="1 1 420px", min_width="300px"))
         body = widgets.HBox([choices, right], layout=widgets.Layout(flex_flow="row wrap"))
-        self._root = widgets.VBox([self.title, self.note, self.intro, controls, self.status, body, self.chart.widget])
-        self._root.add_class("natsam-indexutforskaren")
+        self._root = self._page([self.intro, self.municipality, self.status, body, self.chart.widget],
+                                "natsam-indexutforskaren")
 
     # ------------------------------------------------------------------ figures
     def _note(self) -> str:
@@ -547,9 +547,8 @@ class IndexutforskarenApp(MunicipalityDashboard):
 
     def _refresh_text(self) -> None:
         lang = self.lang
-        self.title.value = f"<h2 style='margin:0'>{html.escape(label('indexutforskaren_title', lang))}</h2>"
+        self._refresh_site_text()
         self.intro.value = f"<p style='max-width:900px'>{html.escape(label('indexutforskaren_intro', lang))}</p>"
-        self.note.value = note_html(self._note(), demo=is_synthetic(self.provenance))
         self.weights_heading.value = f"<b>{html.escape(label('weights_heading', lang))}</b>"
         total = sum(self.weights.values())
         for pillar, share in self.shares.items():

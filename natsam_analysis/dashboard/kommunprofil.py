@@ -24,12 +24,12 @@ from natsam_analysis import catalog as catalog_mod
 from natsam_analysis import geography
 from natsam_analysis.dashboard.base import DEFAULT_MUNICIPALITY, MunicipalityDashboard
 from natsam_analysis.dashboard.figure import FigureOutput
-from natsam_analysis.dashboard.widgets import fluid_layout, guarded, note_html
+from natsam_analysis.dashboard.widgets import fluid_layout, guarded
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import percentiles
 from natsam_analysis.metrics.coverage import latest_year
-from natsam_analysis.panel import is_synthetic, source_line
+from natsam_analysis.panel import source_line
 from natsam_analysis.viz import charts, maps
 from natsam_analysis.viz.theme import wrap_label
 
@@ -47,6 +47,8 @@ class KommunprofilApp(MunicipalityDashboard):
     municipality_id, pillar, indicator, lang
         The initial selection (default Stockholm, the first pillar, its first indicator, Swedish).
     """
+
+    notebook = "kommunprofil.ipynb"
 
     def __init__(self, panel: pd.DataFrame | None = None, *, municipality_id: str = DEFAULT_MUNICIPALITY,
                  pillar: str | None = None, indicator: str | None = None, lang: str | None = None):
@@ -143,18 +145,17 @@ class KommunprofilApp(MunicipalityDashboard):
         self.map = FigureOutput(self.map_figure())
         self.percentiles = FigureOutput(self.percentile_figure())
         self.series = FigureOutput(self.series_figure())
-        controls = widgets.HBox([self.municipality, self.pillar_choice, self.language],
+        controls = widgets.HBox([self.municipality, self.pillar_choice],
                                 layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         # Side by side on a desktop, one above the other on a phone (each at least 300 px wide).
         left = widgets.VBox([self.percentiles.widget], layout=widgets.Layout(flex="1 1 520px", min_width="300px"))
         right = widgets.VBox([self.map.widget], layout=widgets.Layout(flex="1 1 420px", min_width="300px"))
         body = widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))
-        self._root = widgets.VBox([self.title, self.note, self.intro, controls, self.header, self.status, body,
-                                   self.indicator_choice, self.series.widget])
-        self._root.add_class("natsam-kommunprofil")
+        self._root = self._page([self.intro, controls, self.header, self.status, body, self.indicator_choice,
+                                 self.series.widget], "natsam-kommunprofil")
 
     # ------------------------------------------------------------------ figures
-    def _note(self, derived: bool) -> str:
+    def _note(self, derived: bool = False) -> str:
         return source_line(self.provenance, self.lang, derived=derived)
 
     def _direction_text(self, direction, target) -> str:
@@ -199,9 +200,8 @@ class KommunprofilApp(MunicipalityDashboard):
     # ------------------------------------------------------------------ text
     def _refresh_text(self) -> None:
         lang = self.lang
-        self.title.value = f"<h2 style='margin:0'>{html.escape(label('kommunprofil_title', lang))}</h2>"
+        self._refresh_site_text()
         self.intro.value = f"<p style='max-width:900px'>{html.escape(label('kommunprofil_intro', lang))}</p>"
-        self.note.value = note_html(self._note(False), demo=is_synthetic(self.provenance))
         row = self.geo.loc[self.municipality_id]
         region_type = row["ur6_name"] if lang == "sv" else geography.UR6_NAMES[int(row["ur6"])][1]
         tag = (f" · <b>{html.escape(label('platform_municipality', lang))}</b>" if row["platform"] else "")

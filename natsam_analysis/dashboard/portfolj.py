@@ -22,11 +22,11 @@ import pandas as pd
 from natsam_analysis import geography
 from natsam_analysis.dashboard.base import Dashboard
 from natsam_analysis.dashboard.figure import FigureOutput
-from natsam_analysis.dashboard.widgets import chart_with_table, fluid_layout, guarded, note_html, table_html
+from natsam_analysis.dashboard.widgets import chart_with_table, fluid_layout, guarded, table_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import portfolio
-from natsam_analysis.panel import is_synthetic, source_line
+from natsam_analysis.panel import source_line
 from natsam_analysis.sources import cases as cases_mod
 from natsam_analysis.viz import portfolio as viz
 
@@ -47,6 +47,8 @@ class PortfoljApp(Dashboard):
     lang
         ``"sv"`` or ``"en"`` (default from ``NATSAM_LANG``).
     """
+
+    notebook = "portfolj.ipynb"
 
     def __init__(self, cases: pd.DataFrame | None = None, *, platform: str = ALL, case_id: str | None = None,
                  lang: str | None = None):
@@ -140,17 +142,14 @@ class PortfoljApp(Dashboard):
         self.gender_table = widgets.HTML(self.gender_table_html())
         self.list_heading = widgets.HTML()
         self.detail = widgets.HTML(self.detail_html())
-        controls = widgets.HBox([self.platform_choice, self.language],
-                                layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-        self._root = widgets.VBox([
-            self.title, self.note, self.intro, controls, self.status,
+        self._root = self._page([
+            self.intro, self.platform_choice, self.status,
             chart_with_table(self.facets.widget, self.facet_table),
             chart_with_table(self.funnel.widget, self.funnel_table),
             chart_with_table(self.sdgs.widget, self.sdg_table),
             chart_with_table(self.gender.widget, self.gender_table),
             self.list_heading, self.case_choice, self.detail,
-        ], layout=widgets.Layout(max_width="100%", overflow="hidden"))
-        self._root.add_class("natsam-portfolj")
+        ], "natsam-portfolj", max_width="100%", overflow="hidden")
 
     # ------------------------------------------------------------------ figures and tables
     def _note(self) -> str:
@@ -244,9 +243,8 @@ class PortfoljApp(Dashboard):
     # ------------------------------------------------------------------ text
     def _refresh_text(self) -> None:
         lang = self.lang
-        self.title.value = f"<h2 style='margin:0'>{html.escape(label('cases_title', lang))}</h2>"
+        self._refresh_site_text()
         self.intro.value = f"<p style='max-width:900px'>{html.escape(label('cases_intro', lang))}</p>"
-        self.note.value = note_html(self._note(), demo=is_synthetic(self.provenance))
         n = len(self.visible_cases())
         self.list_heading.value = (f"<h3 style='margin:12px 0 4px'>{html.escape(label('cases_list_title', lang))} "
                                    f"({n})</h3>")

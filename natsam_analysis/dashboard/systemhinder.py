@@ -24,7 +24,7 @@ from natsam_analysis import barrier_schema as schema
 from natsam_analysis.dashboard.base import Dashboard
 from natsam_analysis.dashboard.figure import FigureOutput
 from natsam_analysis.dashboard.widgets import (
-    chart_with_table, fluid_layout, guarded, language_toggle, note_html, table_html,
+    chart_with_table, fluid_layout, guarded, table_html,
 )
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
@@ -50,10 +50,13 @@ class SystemhinderApp(Dashboard):
         Swedish (default) or English.
     """
 
+    notebook = "systemhinder.ipynb"
+
     def __init__(self, register: source.Register | None = None, *, as_of: dt.date | None = None,
                  lang: str | None = None, barrier_id: str | None = None):
         self.lang = check_language(lang)
         self.register = source.load_barriers() if register is None else register
+        self.provenance = dict(self.register.provenance)
         self.as_of = as_of or (source.DEMO_AS_OF if self.register.synthetic else dt.date.today())
         self.filters: dict[str, str] = {k: "" for k in FILTERS}
         self.barrier_id = ""
@@ -102,13 +105,12 @@ class SystemhinderApp(Dashboard):
 
     # ------------------------------------------------------------------ widgets
     def _build(self) -> None:
-        self.status_line = widgets.HTML()
-        self.title, self.note, self.intro, self.summary = (widgets.HTML() for _ in range(4))
-        self.language = language_toggle(self.lang)
+        self._build_text_widgets()
+        self.summary = widgets.HTML()
         self.choices = {k: widgets.Dropdown(layout=fluid_layout("260px")) for k in FILTERS}
         self.barrier_choice = widgets.Dropdown(layout=fluid_layout("560px"))
         self._set_options()
-        on = guarded(self.status_line, lambda: label("no_data", self.lang))
+        on = guarded(self.status, lambda: label("no_data", self.lang))
         self.language.observe(on(self._choice_callback("lang")), names="value")
         for key, box in self.choices.items():
             box.observe(on(lambda c, key=key: self.select(**{key: c["new"]})
@@ -121,16 +123,15 @@ class SystemhinderApp(Dashboard):
         self.detail = widgets.HTML(self.detail_html())
         self.history_table = widgets.HTML(self.history_table_html())
         filters = widgets.HBox(list(self.choices.values()), layout=widgets.Layout(flex_flow="row wrap"))
-        self._root = widgets.VBox([
-            self.title, self.note, self.intro, self.language, filters, self.summary, self.status_line,
+        self._root = self._page([
+            self.intro, filters, self.summary, self.status,
             chart_with_table(self.funnel.widget, self.funnel_table),
             self.heat.widget, self.heat_table,
             chart_with_table(self.mandate.widget, self.mandate_table),
             chart_with_table(self.days.widget, self.days_table),
             self.network.widget, self.network_table,
             self.barrier_choice, self.detail, self.timeline.widget, self.history_table,
-        ])
-        self._root.add_class("natsam-systemhinder")
+        ], "natsam-systemhinder")
         self._refresh_text()
 
     def _set_options(self) -> None:
@@ -275,9 +276,8 @@ class SystemhinderApp(Dashboard):
     # ------------------------------------------------------------------ text
     def _refresh_text(self) -> None:
         lang = self.lang
-        self.title.value = f"<h2 style='margin:0'>{html.escape(label('barriers_title', lang))}</h2>"
+        self._refresh_site_text()
         self.intro.value = f"<p style='max-width:900px'>{html.escape(label('barriers_intro', lang))}</p>"
-        self.note.value = note_html(self._note(), demo=self.register.synthetic)
         n = len(self.barriers())
         text = label("barriers_none_match", lang) if n == 0 else f"{label('barriers_count', lang)}: {n}"
         self.summary.value = f"<p class='natsam-summary'>{html.escape(text)}</p>"

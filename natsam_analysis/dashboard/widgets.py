@@ -1,4 +1,5 @@
-"""Small widget helpers used by every dashboard: municipality picker, language toggle, notes."""
+"""Small widget helpers used by every dashboard: municipality picker, language toggle, notes, and the
+site's header and footer (the same on every dashboard)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from collections.abc import Callable
 import ipywidgets as widgets
 
 from natsam_analysis import geography
+from natsam_analysis.dashboard import site
 from natsam_analysis.errors import NatsamError
+from natsam_analysis.i18n import label
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,50 @@ def language_toggle(lang: str) -> widgets.ToggleButtons:
         options=[("Svenska", "sv"), ("English", "en")], value=lang,
         style={"button_width": "80px"}, layout=widgets.Layout(width="auto"),
     )
+
+
+#: The start page, from a dashboard (served at ``<base>/voila/render/<name>.ipynb``; the start page is ``<base>/``).
+HOME_URL = "../../"
+
+
+def home_url(lang: str, anchor: str = "") -> str:
+    """The start page's address from a dashboard, in ``lang`` (``?lang=en`` for English)."""
+    return HOME_URL + ("?lang=en" if lang == "en" else "") + (f"#{anchor}" if anchor else "")
+
+
+#: The header's look: a compact title on a phone.
+SITE_HEADER_CSS = (".natsam-site-header h1{margin:4px 0 2px;font-size:1.6em;line-height:1.2}"
+                   "@media (max-width:600px){.natsam-site-header h1{font-size:1.3em}}")
+
+
+def site_home_html(lang: str) -> str:
+    """The header's link back to the start page ("Alla instrumentpaneler")."""
+    return (f'<nav class="natsam-site-nav" aria-label="{html.escape(label("site_dashboards_heading", lang))}">'
+            f'<a class="natsam-home" href="{home_url(lang)}"><span aria-hidden="true">&larr; </span>'
+            f'{html.escape(label("site_all_dashboards", lang))}</a></nav>')
+
+
+def site_title_html(title: str) -> str:
+    """The header's title: the dashboard's name, the page's heading."""
+    return f"<style>{SITE_HEADER_CSS}</style><h1 class='natsam-site-title'>{html.escape(title)}</h1>"
+
+
+def site_header(home: widgets.HTML, language: widgets.ToggleButtons, title: widgets.HTML,
+                note: widgets.HTML) -> widgets.VBox:
+    """The header of every dashboard: the link to the start page (``home``, :func:`site_home_html`)
+    with the language toggle beside it, the title (:func:`site_title_html`) and the source or demo note."""
+    top = widgets.HBox([home, language], layout=widgets.Layout(
+        flex_flow="row wrap", justify_content="space-between", align_items="center", width="100%"))
+    header = widgets.VBox([top, title, note], layout=widgets.Layout(width="100%", margin="0 0 8px"))
+    header.add_class("natsam-site-header")
+    return header
+
+
+def site_footer_html(source: str, lang: str) -> str:
+    """The footer of every dashboard: the project, the data source, the licence, the link to "about"."""
+    line = site.footer_html(source, lang, about_href=home_url(lang, site.ABOUT_ID))
+    return (f'<footer class="natsam-site-footer" style="border-top:1px solid #D9D9D9;margin-top:16px;'
+            f'padding:8px 0;font-size:0.9em;color:#333">{line}</footer>')
 
 
 def note_html(text: str, *, demo: bool) -> str:

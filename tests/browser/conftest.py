@@ -15,7 +15,7 @@ import pytest
 from refdata import missing
 
 from natsam_analysis import config
-from natsam_analysis.serve import VoilaServer, free_port, prepare_data, prepare_index
+from natsam_analysis.serve import VoilaServer, free_port, prepare_data, prepare_index, prepare_start_page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,6 +39,7 @@ def voila(chromium, tmp_path_factory) -> VoilaServer:
     """One Voila server on the project's dashboards for the whole session, on a free local port."""
     prepare_data()
     prepare_index()
+    prepare_start_page()
     log = tmp_path_factory.mktemp("voila") / "voila.log"
     with VoilaServer(config.dashboards_dir(), port=free_port(), log_path=log) as server:
         yield server

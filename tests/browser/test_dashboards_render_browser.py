@@ -5,7 +5,9 @@ the page has drawn marks (bars, lines or markers, map paths), no output shows "J
 nothing is written to stderr, no console or page error occurs, no request leaves the machine, and
 the page is no wider than the screen (nothing to scroll sideways on a phone). The figures are drawn
 by the dashboards' partial plotly.js (the version of the plotly package, the trace types of
-``TRACE_TYPES``), each once, and jupyterlab-plotly's bundle is not loaded.
+``TRACE_TYPES``), each once, and jupyterlab-plotly's bundle is not loaded. Every dashboard has the
+site's header (its title, the link back to the start page, the language toggle, the source or demo
+note; compact on a phone) and footer.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ import pytest
 from conftest import DESKTOP, PHONE
 
 from natsam_analysis import config
+from natsam_analysis.dashboard import site
 from natsam_analysis.dashboard.figure import TRACE_TYPES
+from natsam_analysis.i18n import DEMO_NOTE, label
+from natsam_analysis.panel import is_synthetic
+from natsam_analysis.serve import start_page_url
 
 PLOT = ".js-plotly-plot"
 TIMEOUT = 90_000  # ms: kernel start plus first execution on a slow CI machine
@@ -28,6 +34,8 @@ DASHBOARDS = {
     "portfolj.ipynb": (".natsam-portfolj", 4, 0),
     "systemhinder.ipynb": (".natsam-systemhinder", 6, 0),
 }
+#: The header's most height on a phone (px of 844): the charts start on the first screen.
+PHONE_HEADER_MAX = 200
 #: What counts as a drawn mark in a plot: bars, line paths, scatter points, map areas, heatmap cells.
 MARKS = (".barlayer .point path, .scatterlayer .js-line, .scatterlayer .point, "
          ".choroplethlayer path.choroplethlocation, .scattergeolayer .point, .heatmaplayer .hm image")
@@ -86,7 +94,36 @@ def test_dashboard_draws_every_chart(page, voila, notebook):
     assert not any("jupyterlab-plotly" in name for name in drawn["scripts"])
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1, f"the page is {overflow} px wider than the screen"
+    _assert_site_header_and_footer(page, voila, notebook)
     page.assert_clean()
+
+
+def _assert_site_header_and_footer(page, voila, notebook: str) -> None:
+    """The site's header (first in the dashboard) and footer (last), as the registry describes the dashboard."""
+    entry = site.dashboard_entry(notebook)
+    root = DASHBOARDS[notebook][0]
+    parts = page.evaluate(f"""() => {{
+        const root = document.querySelector('{root}'), header = root.querySelector('.natsam-site-header');
+        const footer = root.querySelector('.natsam-site-footer'), home = header.querySelector('a.natsam-home');
+        const blocks = Array.from(root.children);
+        return {{title: header.querySelector('h1').innerText.trim(), home: home.href, homeText: home.innerText,
+                 toggle: Array.from(header.querySelectorAll('button')).map(b => b.innerText.trim()),
+                 note: header.querySelector('.natsam-note').innerText, height: header.getBoundingClientRect().height,
+                 first: blocks[0].contains(header), last: blocks[blocks.length - 1].contains(footer),
+                 footer: footer.innerText, about: footer.querySelector('a').href,
+                 headings: document.querySelectorAll('h1').length}};
+    }}""")
+    assert parts["first"] and parts["last"], parts
+    assert parts["title"] == entry.title("sv") and parts["headings"] == 1
+    assert parts["home"] == start_page_url(voila.host, voila.port)
+    assert label("site_all_dashboards", "sv") in parts["homeText"]
+    assert parts["toggle"] == ["Svenska", "English"]
+    assert parts["about"] == start_page_url(voila.host, voila.port) + f"#{site.ABOUT_ID}"
+    assert "natsam-analysis" in parts["footer"] and "Licens: MIT" in parts["footer"]
+    demo = is_synthetic(site.served_provenance(entry.data))
+    assert (DEMO_NOTE["sv"] in parts["note"]) == demo and (DEMO_NOTE["sv"] in parts["footer"]) == demo
+    if page.viewport_size["width"] < 600:
+        assert parts["height"] <= PHONE_HEADER_MAX, f"the header takes {parts['height']} px of a phone's screen"
 
 
 @pytest.mark.parametrize("page", [PHONE], indirect=True, ids=["phone"])

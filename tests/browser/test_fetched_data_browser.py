@@ -16,7 +16,7 @@ from refdata import reference_path
 
 from natsam_analysis import config
 from natsam_analysis.i18n import DEMO_NOTE
-from natsam_analysis.serve import VoilaServer, free_port, prepare_data, prepare_index
+from natsam_analysis.serve import VoilaServer, free_port, prepare_data, prepare_index, prepare_start_page
 from natsam_analysis.sources import sync
 from natsam_analysis.sources.kolada import KoladaClient
 
@@ -35,6 +35,7 @@ def fetched_voila(chromium, tmp_path_factory, geography_cache, data_dir_context)
             sync.fetch_catalog(client=KoladaClient(api.url + "/v3", rate=None), progress=False)
         assert prepare_data() == "kolada"
         prepare_index()
+        prepare_start_page()
         with VoilaServer(config.dashboards_dir(), port=free_port(), log_path=log) as server:
             yield server
 

@@ -112,7 +112,8 @@ def test_voila_command_strips_sources_and_keeps_its_port(dashboards: Path) -> No
         assert option in command
     assert "--no-browser" not in serve.voila_command(dashboards, "127.0.0.1", 8870, open_browser=True)
     env = serve.voila_environment({"JUPYTER_PATH": "/elsewhere"})
-    assert env["JUPYTER_PATH"].split(os.pathsep) == [str(serve.template_root()), "/elsewhere"]
+    assert env["JUPYTER_PATH"].split(os.pathsep) == [str(serve.start_page_root()), str(serve.template_root()),
+                                                     "/elsewhere"]
 
 
 def test_voila_command_keeps_kernels_ready_and_loads_what_the_dashboards_need(dashboards: Path) -> None:
@@ -167,11 +168,13 @@ def test_served_dashboard_renders_with_no_link_off_the_host(data_dir: Path, dash
     try:
         url = serve.dashboard_url("127.0.0.1", port)
         html = _fetch_when_up(url, server)
+        start = _fetch_when_up(serve.start_page_url("127.0.0.1", port), server)
     finally:
         server.terminate()
         server.wait(timeout=30)
     printed = log.read_text(encoding="utf-8")
-    assert f"Dashboards: {url}" in printed and DEMO_NOTE["sv"] in printed
+    assert f"Dashboards: http://127.0.0.1:{port}/\n" in printed and DEMO_NOTE["sv"] in printed
+    assert 'href="voila/render/kommunprofil.ipynb"' in start, "the start page links the dashboards"
     assert store.has_table(data_dir / "demo", "panel"), "serve prepares the demo data first"
 
     assert "hej från natsam 42" in html, "the notebook ran and its output is on the page"
