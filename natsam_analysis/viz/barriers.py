@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 
 from natsam_analysis.barrier_schema import value_label
 from natsam_analysis.i18n import label
-from natsam_analysis.viz.theme import PALETTE, SEQUENTIAL, apply_theme, legend_above, wrap_label
+from natsam_analysis.viz.theme import NATIONAL, PALETTE, SEQUENTIAL, apply_theme, legend_above, wrap_label
 
 KIND_COLOURS = {"case": PALETTE[3], "barrier": PALETTE[0], "actor": PALETTE[1], "pathway": PALETTE[2]}
 
@@ -147,7 +147,7 @@ def timeline_chart(history: pd.DataFrame, barrier_id: str, *, note: str, lang: s
     if raised is not None and pd.notna(raised):
         first = value_label("status", "identified", lang)
         fig.add_trace(go.Scatter(x=[raised], y=[first], mode="markers+text", text=[first], textposition="top right",
-                                 marker={"size": 12, "color": "#7F7F7F", "symbol": "diamond"}, showlegend=False,
+                                 marker={"size": 12, "color": NATIONAL, "symbol": "diamond"}, showlegend=False,
                                  hovertemplate="%{x|%Y-%m-%d}<extra></extra>"))
     for i, kind in enumerate(dict.fromkeys(history["type"])):
         part = history[history["type"] == kind]

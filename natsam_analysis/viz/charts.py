@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from natsam_analysis.i18n import label
 from natsam_analysis.viz.theme import (
-    BAND, HIGHLIGHT, NATIONAL, PALETTE, apply_theme, legend_above, shorten, wrap_label,
+    BAND, HIGHLIGHT, MUTED_TEXT, NATIONAL, PALETTE, apply_theme, legend_above, shorten, wrap_label,
 )
 
 
@@ -54,7 +54,7 @@ def _percentile_traces(fig: go.Figure, profile: pd.DataFrame, titles: Mapping[st
     missing = profile["pct_sweden"].isna().to_numpy()
     fig.add_scatter(x=[1] * int(missing.sum()), y=[lab for lab, m in zip(y, missing) if m], mode="text",
                     text=[label("no_data", lang)] * int(missing.sum()), textposition="middle right",
-                    textfont={"color": "#777"}, showlegend=False, hoverinfo="skip", name="no-data")
+                    textfont={"color": MUTED_TEXT}, showlegend=False, hoverinfo="skip", name="no-data")
 
 
 def series_chart(
@@ -146,6 +146,8 @@ def distribution_chart(
 
 #: Groups of :func:`ranking_chart`'s bars, drawn in this order (the selected municipality on top).
 RANKING_GROUPS = ("other", "platform", "selected")
+#: Colour of each group of :func:`ranking_chart`.
+RANKING_COLOURS = {"other": NATIONAL, "platform": PALETTE[0], "selected": HIGHLIGHT}
 
 
 def ranking_chart(
@@ -201,7 +203,7 @@ def ranking_chart(
 
     custom = {mid: [table.at[mid, "name"], interval_text(mid)] for mid in table.index}
     hover = "<b>%{customdata[0]}</b><br>" + label("index_score", lang) + ": %{x:.1f}<br>%{customdata[1]}<extra></extra>"
-    colours = {"other": NATIONAL, "platform": PALETTE[0], "selected": HIGHLIGHT}
+    colours = RANKING_COLOURS
     names = {"other": label("other_municipalities", lang), "platform": label("platform_municipality", lang),
              "selected": label("selected_municipality", lang)}
     fig = go.Figure()

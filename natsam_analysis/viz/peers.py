@@ -24,7 +24,7 @@ from natsam_analysis import geography
 from natsam_analysis.i18n import label
 from natsam_analysis.viz.charts import percentile_height
 from natsam_analysis.viz.maps import _LINE, SWEDEN_GEO, base_trace, highlight_traces
-from natsam_analysis.viz.theme import NATIONAL, PALETTE, apply_theme, legend_above, wrap_label
+from natsam_analysis.viz.theme import MUTED_TEXT, NATIONAL, PALETTE, apply_theme, legend_above, wrap_label
 
 
 
@@ -76,7 +76,7 @@ def peer_position_chart(
     missing = position["pct_peers"].isna().to_numpy()
     fig.add_scatter(x=[1] * int(missing.sum()), y=[lab for lab, m in zip(y, missing) if m], mode="text",
                     text=[label("no_data", lang)] * int(missing.sum()), textposition="middle right",
-                    textfont={"color": "#777"}, showlegend=False, hoverinfo="skip", name="no-data")
+                    textfont={"color": MUTED_TEXT}, showlegend=False, hoverinfo="skip", name="no-data")
     fig.add_vline(x=50, line={"color": NATIONAL, "dash": "dot", "width": 1})
     fig.update_xaxes(range=[0, 103], title=label("peer_percentile_axis", lang), tickvals=[0, 25, 50, 75, 100])
     fig.update_yaxes(autorange="reversed")

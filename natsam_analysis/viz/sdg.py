@@ -18,6 +18,8 @@ from natsam_analysis.viz.theme import NATIONAL, apply_theme, legend_above, wrap_
 #: SDSN's status colours in colour-blind-safe shades (Okabe-Ito), worst last.
 STATUS_COLOURS = {"green": "#009E73", "yellow": "#F0E442", "orange": "#E69F00", "red": "#D55E00",
                   "grey": "#BBBBBB"}
+#: The score and trend written on a status colour (at least 4.9:1 on each of them).
+STATUS_TEXT = "#111111"
 STATUS_ORDER = ("green", "yellow", "orange", "red", "grey")
 #: SDSN's trend arrows.
 TREND_ARROWS = {"on_track": "↑", "moderately_improving": "➚", "stagnating": "→", "decreasing": "↓"}
@@ -85,7 +87,7 @@ def goal_grid(overview: pd.DataFrame, names: Mapping[str, str], units: Sequence[
              + ": %{customdata[3]}<extra></extra>")
     fig = go.Figure(go.Heatmap(
         z=z, x=[str(g) for g in goals], y=rows, text=text, texttemplate="%{text}",
-        textfont={"size": 13, "color": "#111"}, customdata=custom, hovertemplate=hover,
+        textfont={"size": 13, "color": STATUS_TEXT}, customdata=custom, hovertemplate=hover,
         colorscale=_discrete_scale(), zmin=0, zmax=len(STATUS_ORDER), showscale=False, xgap=3, ygap=3,
         name="goals",
     ))

@@ -24,7 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from natsam_analysis.i18n import label
-from natsam_analysis.viz.theme import NO_DATA, PALETTE, apply_theme, legend_above, wrap_label
+from natsam_analysis.viz.theme import MUTED_TEXT, NATIONAL, NO_DATA, PALETTE, apply_theme, legend_above, wrap_label
 
 #: Colour scale of the 1-5 means (colour-blind safe, light = low).
 SCALE_COLOURS = [[0.0, "#F7FBFF"], [0.5, "#6BAED6"], [1.0, "#08306B"]]
@@ -108,7 +108,7 @@ def group_chart(table: pd.DataFrame, by: str | list[str], *, note: str, lang: st
         fig.add_trace(go.Scatter(
             x=[1.05] * int((~shown).sum()), y=[v for v, s in zip(y, shown) if not s], mode="markers+text",
             text=[too_few] * int((~shown).sum()), textposition="middle right",
-            marker={"symbol": "line-ew-open", "size": 8, "color": "#7F7F7F"}, textfont={"color": "#555"},
+            marker={"symbol": "line-ew-open", "size": 8, "color": NATIONAL}, textfont={"color": MUTED_TEXT},
             hoverinfo="skip", name=too_few))
     fig.update_xaxes(range=[1, 5], dtick=1, title={"text": label("survey_mean", lang)})
     fig.update_yaxes(autorange="reversed", type="category", categoryorder="array", categoryarray=y)

@@ -25,9 +25,15 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 #: Colours for the six platform municipalities, in PLATFORM_MUNICIPALITIES order.
 PLATFORM_COLOURS = PALETTE[:6]
 HIGHLIGHT = "#D55E00"
-NATIONAL = "#7F7F7F"
+#: The grey of the national reference and of "other municipalities". Not lighter: at #7F7F7F the
+#: palette's bluish green looked the same grey with deuteranopia (CIEDE2000 8.2, now at least 11.5).
+NATIONAL = "#707070"
 BAND = "rgba(127, 127, 127, 0.18)"
 NO_DATA = "#E6E6E6"
+#: Text colours: labels and titles, and the muted text of source notes and "no data" marks. Both keep
+#: WCAG AA's 4.5:1 on white (15.9:1 and 7.5:1); a lighter grey such as NATIONAL (4.0:1) is not for text.
+TEXT = "#222222"
+MUTED_TEXT = "#555555"
 SEQUENTIAL = "Viridis"
 DIVERGING = "BrBG"
 FONT = "Inter, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
@@ -111,7 +117,7 @@ def apply_theme(fig: go.Figure, *, note: str, lang: str | None = None, title: st
     top = TITLE_TOP + TITLE_LINE * (title.count("<br>") + 1) + 6 if title is not None else 20
     fig.update_layout(
         template=TEMPLATE,
-        font={"family": FONT, "size": 13, "color": "#222"},
+        font={"family": FONT, "size": 13, "color": TEXT},
         separators=separators(lang),
         colorway=PALETTE,
         margin={"l": 10, "r": 10, "t": top, "b": 90},
@@ -151,7 +157,7 @@ def set_note(fig: go.Figure, note: str) -> None:
     # off the figure's right edge.
     fig.add_annotation(
         name=NOTE_NAME, text=text, xref="paper", yref="paper", x=1, y=0, xanchor="right",
-        yanchor="top", yshift=-62, showarrow=False, align="right", font={"size": 11, "color": "#555"},
+        yanchor="top", yshift=-62, showarrow=False, align="right", font={"size": 11, "color": MUTED_TEXT},
     )
 
 
@@ -197,6 +203,11 @@ def wrap_label(text: str, width: int = 26, max_lines: int = 3) -> str:
     return "<br>".join(lines)
 
 
-def captioned(table: pd.DataFrame, note: str, precision: int = 1):
-    """A table for display in a notebook, with the source note as its visible caption."""
-    return table.style.set_caption(note).format(precision=precision, thousands=" ", decimal=",")
+def captioned(table: pd.DataFrame, note: str, precision: int = 1, *, index: bool = True):
+    """A table for display in a notebook, with the source note as its visible caption
+    (``index=False``: without the row labels, e.g. for a figure's table view)."""
+    from pandas.io.formats.style import Styler
+
+    # no id per cell: nothing styles single cells, and the ids would double the table's HTML
+    styler = Styler(table, cell_ids=False).set_caption(note).format(precision=precision, thousands=" ", decimal=",")
+    return styler if index else styler.hide(axis="index")
