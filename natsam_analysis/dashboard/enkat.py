@@ -152,6 +152,7 @@ class EnkatApp(Dashboard):
             self.municipality_choice.options = ([(label("survey_all", self.lang), ALL)]
                                                 + [(self.names.get(m, m), m) for m in self.municipalities])
             self.municipality_choice.value = self.municipality_id
+            self.municipality_choice.description = label("survey_by_municipality", self.lang)
             self.municipality_choice.disabled = self.by == "municipality"
             if self.language.value != self.lang:
                 self.language.value = self.lang

@@ -129,6 +129,7 @@ class PortfoljApp(Dashboard):
             self.platform_choice.description = label("cases_platform_choice", self.lang)
             self.case_choice.options = [(f"{r.case_id} {r.title}", r.case_id) for r in self.visible_cases().itertuples()]
             self.case_choice.value = self.case_id
+            self.case_choice.description = label("cases_case", self.lang)
             self.language.value = self.lang
 
     def _build_figures(self) -> None:
@@ -246,6 +247,6 @@ class PortfoljApp(Dashboard):
         self._refresh_site_text()
         self.intro.value = f"<p style='max-width:900px'>{html.escape(label('cases_intro', lang))}</p>"
         n = len(self.visible_cases())
-        self.list_heading.value = (f"<h3 style='margin:12px 0 4px'>{html.escape(label('cases_list_title', lang))} "
-                                   f"({n})</h3>")
+        self.list_heading.value = (f"<h2 style='margin:12px 0 4px;font-size:1.17em'>"
+                                   f"{html.escape(label('cases_list_title', lang))} ({n})</h2>")
 

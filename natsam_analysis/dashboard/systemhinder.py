@@ -263,8 +263,8 @@ class SystemhinderApp(Dashboard):
                         f"{html.escape(label(k, lang))}</th><td style='padding:2px 0'>{html.escape(v)}</td></tr>"
                         for k, v in fields)
         title = self._titles()[self.barrier_id]
-        return (f"<div class='natsam-barrier' style='max-width:900px'><h3 style='margin:8px 0'>"
-                f"{html.escape(self.barrier_id)}: {html.escape(title)}</h3>"
+        return (f"<div class='natsam-barrier' style='max-width:900px'><h2 style='margin:8px 0;font-size:1.17em'>"
+                f"{html.escape(self.barrier_id)}: {html.escape(title)}</h2>"
                 f"<p>{html.escape(r['description'])}</p><table style='border-collapse:collapse;font-size:13px'>"
                 f"<tbody>{items}</tbody></table></div>")
 

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 
 import ipywidgets as widgets
+import traitlets
 
 from natsam_analysis import geography
 from natsam_analysis.dashboard import site
@@ -30,19 +31,35 @@ def municipality_options() -> dict[str, str]:
 
 def municipality_picker(options: dict[str, str], value: str, placeholder: str) -> widgets.Combobox:
     """A searchable municipality field over ``options`` (from :func:`municipality_options`), showing
-    the label ``value``; the viewer types part of a name or id and the browser lists the matches."""
-    return widgets.Combobox(
+    the label ``value``; the viewer types part of a name or id and the browser lists the matches.
+
+    The placeholder is also the field's visible label (its ``description``, which follows a new
+    placeholder), so the field stays named once it holds a municipality.
+    """
+    picker = widgets.Combobox(
         options=list(options), value=value, ensure_option=True, placeholder=placeholder,
-        layout=fluid_layout("320px"),
+        description=placeholder, style={"description_width": "initial"}, layout=fluid_layout("560px"),
     )
+    traitlets.dlink((picker, "placeholder"), (picker, "description"))
+    return picker
 
 
 def language_toggle(lang: str) -> widgets.ToggleButtons:
-    """Svenska / English."""
-    return widgets.ToggleButtons(
+    """Svenska / English; its CSS class ``natsam-lang-<value>`` tells the page which language it is in
+    (the natsam template's script sets ``<html lang>`` from it)."""
+    toggle = widgets.ToggleButtons(
         options=[("Svenska", "sv"), ("English", "en")], value=lang,
         style={"button_width": "80px"}, layout=widgets.Layout(width="auto"),
     )
+    toggle.add_class("natsam-language")
+    toggle.add_class(f"natsam-lang-{lang}")
+
+    def mark(change: dict) -> None:
+        toggle.remove_class(f"natsam-lang-{change['old']}")
+        toggle.add_class(f"natsam-lang-{change['new']}")
+
+    toggle.observe(mark, names="value")
+    return toggle
 
 
 #: The start page, from a dashboard (served at ``<base>/voila/render/<name>.ipynb``; the start page is ``<base>/``).
@@ -118,17 +135,22 @@ TABLE_CSS = (".natsam-table th,.natsam-table td{border-bottom:1px solid #D9D9D9;
              "text-align:left;vertical-align:top;line-height:1.35}.natsam-table th{background:#F2F5F8}")
 
 
-def table_html(header: list[str], rows: list[list[str]], *, caption: str, note: str) -> str:
+def table_html(header: list[str], rows: list[list[str]], *, caption: str, note: str,
+               max_height: str | None = None) -> str:
     """A chart's table view: an accessible HTML table (caption, column headers, the source note
-    below), scrolling sideways on a narrow screen rather than overflowing the page."""
+    below), scrolling sideways on a narrow screen rather than overflowing the page, and scrolling
+    down within ``max_height`` (e.g. ``"420px"``) when given. The scrolling box is a named region
+    that takes the keyboard focus, so that it can be scrolled with the arrow keys."""
     head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    height = f";max-height:{max_height};overflow-y:auto" if max_height else ""
     return (f"<style>{TABLE_CSS}</style>"
-            f'<div class="natsam-table" style="overflow-x:auto;max-width:100%">'
+            f'<div class="natsam-table" role="region" tabindex="0" aria-label="{html.escape(caption)}" '
+            f'style="overflow-x:auto;max-width:100%{height}">'
             f'<table style="border-collapse:collapse;font-size:13px">'
             f'<caption style="text-align:left;font-weight:600;padding:4px 0">{html.escape(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            f'<div style="color:#555;font-size:11px;margin-top:4px">{html.escape(note)}</div></div>')
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+            f'<div style="color:#555;font-size:11px;margin-top:4px">{html.escape(note)}</div>')
 
 
 def chart_with_table(chart: widgets.Widget, table: widgets.Widget) -> widgets.HBox:
