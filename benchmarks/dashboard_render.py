@@ -446,8 +446,8 @@ def report(names, first, wall, every, timeline, steps, redraws, memory, pool, ar
             print(f"  {name:<{width}}{uss:.0f} / {rss:.0f}")
     kernels, ready = pool
     if kernels:
-        print(f"  kernels at the end: {len(kernels)} ({ready} ready, the rest of closed pages, which Voila "
-              f"keeps running), {sum(kernels):.0f} MB unique in all")
+        print(f"  kernels at the end: {len(kernels)} ({ready} ready; a closed page's kernel is shut down), "
+              f"{sum(kernels):.0f} MB unique in all")
 
 
 if __name__ == "__main__":

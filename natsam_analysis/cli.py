@@ -105,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_cmd.add_argument("--port", type=int, default=serve.DEFAULT_PORT, help="port to listen on (default: %(default)s)")
     serve_cmd.add_argument("--host", default=serve.DEFAULT_HOST,
-                           help="address to listen on (default: %(default)s, this computer only)")
+                           help="address to listen on (default: %(default)s, this computer only; another "
+                           "address only behind an authenticating reverse proxy, see docs/deploy.md)")
     serve_cmd.add_argument("--open", action="store_true", help="open the dashboard in a web browser")
     serve_cmd.add_argument("--dashboards", type=Path, default=None, metavar="FOLDER",
                            help="folder of dashboard notebooks (default: the project's dashboards/)")
@@ -113,6 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
                            help="kernels kept ready per dashboard, each having run its notebook, so a viewer "
                            "gets a finished page at once (default: %(default)s; 0: every viewer waits for a "
                            "kernel to start; each ready kernel holds a few hundred MB)")
+    serve_cmd.add_argument("--max-kernels", type=_non_negative, default=None, metavar="N",
+                           help="the most viewers served at once, each by a kernel of about "
+                           f"{serve.KERNEL_MEMORY_MB} MB; the next one gets a page asking them to try again "
+                           f"shortly (default: {serve.DEFAULT_MAX_KERNELS}, or fewer if this computer's memory "
+                           "holds fewer; ready kernels come on top; 0: no limit)")
+    serve_cmd.add_argument("--cull-idle-timeout", type=_non_negative, default=serve.CULL_IDLE_TIMEOUT,
+                           metavar="SECONDS",
+                           help="shut down the kernel of a page that was lost without being closed (a crashed "
+                           "browser, a dropped connection) after this many seconds without activity "
+                           "(default: %(default)s; 0: never; a closed page's kernel ends at once, an open "
+                           "page keeps its kernel)")
+    serve_cmd.add_argument("--cull-interval", type=_positive, default=serve.CULL_INTERVAL, metavar="SECONDS",
+                           help="seconds between two looks for such kernels (default: %(default)s)")
     serve_cmd.set_defaults(run=_run_serve)
 
     lab_cmd = commands.add_parser(
@@ -458,8 +472,15 @@ def _run_serve(args: argparse.Namespace) -> int:
         print(f"natsam: warning: the index explorer cannot show the published index: {exc}", file=sys.stderr)
     serve.prepare_start_page(folder)
     print(f"Dashboards: {serve.start_page_url(args.host, args.port)}")
+    max_kernels = args.max_kernels
+    if max_kernels is None:
+        max_kernels = serve.default_max_kernels(serve.ready_kernels(folder, args.pool_size))
+    print(f"Viewers at once: {max_kernels or 'no limit'} (--max-kernels)"
+          + (f", each a kernel of about {serve.KERNEL_MEMORY_MB} MB" if max_kernels else ""), flush=True)
     print("Stop the server with Ctrl-C.", flush=True)
-    return serve.run_voila(folder, args.host, args.port, open_browser=args.open, pool_size=args.pool_size)
+    return serve.run_voila(folder, args.host, args.port, open_browser=args.open, pool_size=args.pool_size,
+                           max_kernels=max_kernels, cull_idle_timeout=args.cull_idle_timeout,
+                           cull_interval=args.cull_interval)
 
 
 def _run_lab(args: argparse.Namespace) -> int:

@@ -4,7 +4,9 @@ The dashboards are served by Voila with sources stripped, without tracebacks for
 the ``natsam`` template: Voila's ``lab`` template minus its links to a CDN, so a dashboard makes no
 request off its own host. The template ships inside the package
 (``natsam_analysis/dashboard/share/voila/templates/natsam``) and is found by Voila through the
-``JUPYTER_PATH`` of the Voila process.
+``JUPYTER_PATH`` of the Voila process. Voila runs as :mod:`natsam_analysis.dashboard.voila_app`:
+at most ``--max-kernels`` viewers at once (the next gets a page asking them to try again shortly),
+and the kernels of closed and lost pages shut down (see ``docs/deploy.md``).
 
 The site opens on a start page that links every dashboard (:mod:`natsam_analysis.dashboard.site`):
 Voila shows a served folder's page at ``/`` (and ``/voila/tree``) with its template's ``tree-lab.html``
@@ -66,6 +68,29 @@ POOL_FILL_DELAY = 2
 EXTENSION_DENYLIST = ("jupyterlab-plotly", "jupyterlab_pygments")
 #: The kernel websocket connection: jupyter_server's, with small messages sent at once (see the module).
 KERNEL_CONNECTION = "natsam_analysis.dashboard.kernel_socket.NoDelayKernelConnection"
+#: The Voila application: Voila with a limit on the viewers' kernels and a busy page beyond it.
+VOILA_APP = "natsam_analysis.dashboard.voila_app"
+#: Its kernel manager, which counts the viewers' kernels (see :mod:`natsam_analysis.dashboard.voila_app`).
+KERNEL_MANAGER = f"{VOILA_APP}.DashboardKernelManager"
+#: The most kernels viewers may hold at once (``natsam serve --max-kernels``), unless the machine's
+#: memory holds fewer (:func:`default_max_kernels`). A viewer beyond it gets the busy page at once.
+DEFAULT_MAX_KERNELS = 20
+#: Memory a viewer's kernel holds, in MB: 170-320 MB resident once its dashboard has run, 230-300 MB
+#: per kernel added by a burst of viewers, 150-190 MB of it its own (``benchmarks/load_test.py``).
+KERNEL_MEMORY_MB = 300
+#: Share of the machine's memory the default kernel limit lets the kernels use.
+KERNEL_MEMORY_SHARE = 0.75
+#: Seconds a kernel may be idle with no page connected before it is shut down (culled): the kernel of
+#: a page that was lost without closing (a crashed browser, a dropped connection). A page that is
+#: closed normally has its kernel shut down at once; a page that is open keeps its kernel.
+CULL_IDLE_TIMEOUT = 300
+#: Seconds between two looks for such kernels.
+CULL_INTERVAL = 60
+#: Seconds Voila waits for a cell's output once the kernel has run the cell. Normally the output is
+#: there at once; when many kernels start together on an overloaded server it can come much later,
+#: and nbclient's default (4 s) then drops it, and with it the dashboard: the viewer gets a page
+#: without one (seen in ``benchmarks/load_test.py`` with 20 viewers at once on 2 busy cores).
+IOPUB_TIMEOUT = 120
 
 
 def template_root() -> Path:
@@ -210,8 +235,44 @@ def prepare_index() -> None:
     explorer_inputs(load_spec(published_spec_path()), load_panel())
 
 
+def ready_kernels(folder: Path, pool_size: int = DEFAULT_POOL_SIZE) -> int:
+    """How many kernels Voila keeps ready for the notebooks in ``folder``: ``pool_size`` per notebook."""
+    notebooks = [p for p in Path(folder).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts]
+    return max(pool_size, 0) * len(notebooks)
+
+
+def physical_memory() -> int | None:
+    """This machine's memory in bytes, ``None`` where the system does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def default_max_kernels(ready: int = 0, memory: int | None = None) -> int:
+    """The default limit on viewers' kernels: :data:`DEFAULT_MAX_KERNELS`, or fewer on a small machine.
+
+    At most :data:`KERNEL_MEMORY_SHARE` of ``memory`` (default: :func:`physical_memory`) goes to
+    kernels of :data:`KERNEL_MEMORY_MB` each, the ``ready`` kernels (:func:`ready_kernels`) first;
+    the limit is at least 1.
+
+    Examples
+    --------
+    >>> default_max_kernels(ready=6, memory=32 * 2**30)
+    20
+    >>> default_max_kernels(ready=6, memory=4 * 2**30)
+    4
+    """
+    memory = physical_memory() if memory is None else memory
+    if not memory:
+        return DEFAULT_MAX_KERNELS
+    fit = int(memory * KERNEL_MEMORY_SHARE / (KERNEL_MEMORY_MB * 2**20)) - ready
+    return max(1, min(DEFAULT_MAX_KERNELS, fit))
+
+
 def voila_command(folder: Path, host: str, port: int, *, open_browser: bool = False,
-                  pool_size: int = DEFAULT_POOL_SIZE) -> list[str]:
+                  pool_size: int = DEFAULT_POOL_SIZE, max_kernels: int | None = None,
+                  cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL) -> list[str]:
     """The command line that runs Voila on the dashboards in ``folder``.
 
     Sources are stripped, tracebacks hidden from viewers, the ``natsam`` template used, and Voila
@@ -219,9 +280,17 @@ def voila_command(folder: Path, host: str, port: int, *, open_browser: bool = Fa
     ``pool_size`` kernels per dashboard are kept ready, each having run its notebook (0: none, every
     viewer waits for a kernel to start and run the notebook). jupyterlab-plotly is not loaded
     (see :data:`EXTENSION_DENYLIST`).
+
+    Voila runs as :mod:`natsam_analysis.dashboard.voila_app`: at most ``max_kernels`` kernels are
+    held by viewers at once (default: :func:`default_max_kernels`; 0: no limit), and a viewer beyond
+    that gets the busy page. A kernel idle for ``cull_idle_timeout`` seconds with no page connected
+    is shut down, looked for every ``cull_interval`` seconds (``cull_idle_timeout`` 0: never); ready
+    kernels are not.
     """
+    if max_kernels is None:
+        max_kernels = default_max_kernels(ready_kernels(folder, pool_size))
     command = [
-        sys.executable, "-m", "voila", str(folder),
+        sys.executable, "-m", VOILA_APP, str(folder),
         f"--Voila.ip={host}",
         f"--Voila.port={port}",
         "--Voila.port_retries=0",
@@ -230,6 +299,12 @@ def voila_command(folder: Path, host: str, port: int, *, open_browser: bool = Fa
         "--VoilaConfiguration.show_tracebacks=False",
         *(f"--VoilaConfiguration.extension_denylist={name}" for name in EXTENSION_DENYLIST),
         f"--Voila.kernel_websocket_connection_class={KERNEL_CONNECTION}",
+        f"--VoilaConfiguration.multi_kernel_manager_class={KERNEL_MANAGER}",
+        f"--DashboardKernelManager.max_kernels={max_kernels}",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
+        f"--MappingKernelManager.cull_interval={cull_interval}",
+        "--MappingKernelManager.cull_connected=False",
+        f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}",
     ]
     if pool_size > 0:
         command += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool_size}",
@@ -266,9 +341,14 @@ def run_foreground(command: list[str], env: Mapping[str, str]) -> int:
 
 
 def run_voila(folder: Path, host: str, port: int, *, open_browser: bool = False,
-              pool_size: int = DEFAULT_POOL_SIZE) -> int:
-    """Run Voila on ``folder`` in the foreground until it stops; return its exit status (see :func:`run_foreground`)."""
-    command = voila_command(folder, host, port, open_browser=open_browser, pool_size=pool_size)
+              pool_size: int = DEFAULT_POOL_SIZE, max_kernels: int | None = None,
+              cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL) -> int:
+    """Run Voila on ``folder`` in the foreground until it stops; return its exit status (see :func:`run_foreground`).
+
+    The options are :func:`voila_command`'s.
+    """
+    command = voila_command(folder, host, port, open_browser=open_browser, pool_size=pool_size,
+                            max_kernels=max_kernels, cull_idle_timeout=cull_idle_timeout, cull_interval=cull_interval)
     return run_foreground(command, voila_environment())
 
 
@@ -380,6 +460,8 @@ class VoilaServer(BackgroundServer):
         Kernels kept ready per dashboard (see :func:`voila_command`).
     startup_timeout
         Seconds to wait for the server to accept connections.
+    max_kernels, cull_idle_timeout, cull_interval
+        The limit on viewers' kernels and the culling of lost pages' kernels (see :func:`voila_command`).
 
     Examples
     --------
@@ -391,10 +473,13 @@ class VoilaServer(BackgroundServer):
 
     def __init__(self, folder: Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                  log_path: Path | None = None, startup_timeout: float = 60.0,
-                 pool_size: int = DEFAULT_POOL_SIZE) -> None:
+                 pool_size: int = DEFAULT_POOL_SIZE, max_kernels: int | None = None,
+                 cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL) -> None:
         super().__init__(host=host, port=port, log_path=log_path, startup_timeout=startup_timeout)
         self.folder = Path(folder)
         self.pool_size = pool_size
+        self.limits = {"max_kernels": max_kernels, "cull_idle_timeout": cull_idle_timeout,
+                       "cull_interval": cull_interval}
 
     def url(self, notebook: str = START_DASHBOARD) -> str:
         """The address of ``notebook`` on this server."""
@@ -402,7 +487,12 @@ class VoilaServer(BackgroundServer):
 
     def command(self) -> list[str]:
         """The command line of ``natsam serve`` (see :func:`voila_command`)."""
-        return voila_command(self.folder, self.host, self.port, pool_size=self.pool_size)
+        return voila_command(self.folder, self.host, self.port, pool_size=self.pool_size, **self.limits)
+
+    @property
+    def pid(self) -> int | None:
+        """The process id of the running server (``None`` when it is not running)."""
+        return None if self._process is None else self._process.pid
 
     def environment(self) -> dict[str, str]:
         """This process's environment with the template folder on ``JUPYTER_PATH``."""

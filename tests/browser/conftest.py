@@ -41,7 +41,9 @@ def voila(chromium, tmp_path_factory) -> VoilaServer:
     prepare_index()
     prepare_start_page()
     log = tmp_path_factory.mktemp("voila") / "voila.log"
-    with VoilaServer(config.dashboards_dir(), port=free_port(), log_path=log) as server:
+    # No limit on viewers' kernels: a test's page ends with its context, without the request that
+    # shuts its kernel down, so the kernels of a long session add up until they are culled.
+    with VoilaServer(config.dashboards_dir(), port=free_port(), log_path=log, max_kernels=0) as server:
         yield server
 
 

@@ -105,7 +105,7 @@ def test_serve_without_dashboards_is_a_clean_error(tmp_path: Path, capsys: pytes
 
 def test_voila_command_strips_sources_and_keeps_its_port(dashboards: Path) -> None:
     command = serve.voila_command(dashboards, "127.0.0.1", 8870)
-    assert command[:4] == [sys.executable, "-m", "voila", str(dashboards)]
+    assert command[:4] == [sys.executable, "-m", "natsam_analysis.dashboard.voila_app", str(dashboards)]
     for option in ("--Voila.port=8870", "--Voila.port_retries=0", "--VoilaConfiguration.template=natsam",
                    "--VoilaConfiguration.strip_sources=True", "--VoilaConfiguration.show_tracebacks=False",
                    "--no-browser"):
@@ -191,7 +191,7 @@ def test_serve_warns_and_still_serves_when_the_index_cannot_be_built(
 
     served = []
     monkeypatch.setattr(serve, "prepare_index", broken_index)
-    monkeypatch.setattr(serve, "run_voila", lambda folder, host, port, open_browser=False, pool_size=1:
+    monkeypatch.setattr(serve, "run_voila", lambda folder, host, port, open_browser=False, pool_size=1, **limits:
                         served.append((port, pool_size)) or 0)
     assert main(["serve", "--port", "8871", "--dashboards", str(dashboards), "--pool-size", "2"]) == 0
     assert served == [(8871, 2)]

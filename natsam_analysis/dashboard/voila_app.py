@@ -1,0 +1,201 @@
+"""Voila for many viewers: a limit on the viewers' kernels, a busy page, kernels of closed pages ended.
+
+``natsam serve`` runs Voila as :class:`DashboardVoila` (``python -m natsam_analysis.dashboard.voila_app``),
+Voila 0.5 with these changes:
+
+- **A kernel limit.** :class:`DashboardKernelManager` (``--VoilaConfiguration.multi_kernel_manager_class``)
+  counts the kernels viewers hold: kernels started for a page, and ready kernels (Voila's preheated
+  pool) once a page has taken them; ready kernels still waiting are not counted (there are at most
+  ``--pool-size`` per dashboard). With ``max_kernels`` viewers' kernels running,
+  :class:`DashboardHandler` answers the next request for a dashboard at once with the template's
+  ``busy.html`` (HTTP 503, ``Retry-After``) instead of starting another kernel.
+- **Closed pages end their kernels.** A page that is closed asks Voila to shut its kernel down,
+  sending the XSRF token of its ``_xsrf`` cookie. Voila never set that cookie on a page rendered by a
+  ready kernel, so the request was refused and the kernel kept running; :class:`DashboardHandler`
+  sets it.
+- **Culling that spares ready kernels and pages still loading.** jupyter_server's culler
+  (``--MappingKernelManager.cull_idle_timeout``) shuts down kernels idle that long with no page
+  connected: the kernels of pages that were lost rather than closed (a crashed browser, a phone that
+  dropped the page, a lost connection, which the server notices when the websocket closes or stops
+  answering its pings). Voila keeps the culler off ready kernels. A ready kernel may have waited
+  longer than the timeout, so its idle time starts again when a page takes it, and a kernel no page
+  has connected to yet is culled only after :data:`CONNECT_GRACE` as well.
+- **A clean 404** for template file paths that leave the template's ``static`` folder
+  (:class:`TemplateFileHandler`; Voila's own handler fails on them with an error).
+
+Examples
+--------
+>>> manager = DashboardKernelManager(max_kernels=20)
+>>> manager.kernel_limit_reached()
+False
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import weakref
+from datetime import timedelta
+from typing import Any
+
+import tornado.web
+from jupyter_server._tz import utcnow
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from traitlets import Integer
+from voila.app import Voila
+from voila.static_file_handler import TemplateStaticFileHandler
+from voila.tornado.handler import TornadoVoilaHandler
+
+#: Seconds a viewer who got the busy page is asked to wait before trying again (``Retry-After``).
+BUSY_RETRY_AFTER = 30
+#: Seconds a page has to connect to the kernel it was given before that kernel may be culled, however
+#: short the idle timeout (a page needs a few seconds to load, more on a busy server).
+CONNECT_GRACE = 60
+#: The busy page, a file of the ``natsam`` template (rendered by Voila's template environment).
+BUSY_TEMPLATE = "busy.html"
+
+
+class KernelLimitReached(Exception):
+    """No kernel may be started for a viewer: ``max_kernels`` viewers' kernels are running."""
+
+
+class DashboardKernelManager(AsyncMappingKernelManager):
+    """jupyter_server's kernel manager, with a limit on the kernels viewers hold.
+
+    Voila builds its preheating kernel manager on this class, so the ready kernels (Voila's pools)
+    are visible here: a kernel started for a pool is remembered with the pool's task, and counts as
+    a viewer's kernel once that task has left the pool (a page took it).
+    """
+
+    max_kernels = Integer(
+        0, config=True,
+        help="The most kernels viewers may hold at once (0: no limit). Ready kernels waiting in "
+             "Voila's pools are not counted; a request beyond the limit gets the busy page.",
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._starting: set[str] = set()
+        self._pool_kernel: weakref.WeakKeyDictionary[asyncio.Task, str] = weakref.WeakKeyDictionary()
+        self._waiting_at_last_cull: set[str] = set()
+        self._connected: set[str] = set()  # kernels a page has connected to
+
+    def waiting_kernels(self) -> set[str]:
+        """Ids of the kernels ready (or being started) in Voila's pools, which no page has taken yet."""
+        pools = getattr(self, "_pools", {})  # Voila's preheating manager: notebook -> [tasks]
+        return {self._pool_kernel[task] for pool in pools.values() for task in pool if task in self._pool_kernel}
+
+    def viewer_kernels(self) -> set[str]:
+        """Ids of the kernels running or starting for viewers (every kernel not waiting in a pool)."""
+        return (set(self.list_kernel_ids()) | self._starting) - self.waiting_kernels()
+
+    def kernel_limit_reached(self) -> bool:
+        """Whether ``max_kernels`` viewers' kernels are running (never, without a limit)."""
+        return self.max_kernels > 0 and len(self.viewer_kernels()) >= self.max_kernels
+
+    async def start_kernel(self, *, kernel_id: str | None = None, path: str | None = None,  # type: ignore[override]
+                           **kwargs: Any) -> str:
+        """Start a kernel; raise :class:`KernelLimitReached` for a viewer's kernel beyond the limit.
+
+        Kernels for Voila's pools (started with ``VOILA_PREHEAT=True`` in their environment) are
+        always started; the limit applies when a page takes them.
+        """
+        for_pool = (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True"
+        if not for_pool and self.kernel_limit_reached():
+            raise KernelLimitReached(f"{self.max_kernels} viewers' kernels are running")
+        kernel_id = kernel_id or self.new_kernel_id(**kwargs)
+        task = asyncio.current_task()
+        if for_pool and task is not None:
+            self._pool_kernel[task] = kernel_id  # the pool's task, until a page takes it
+        self._starting.add(kernel_id)  # counted from now, not only once it runs
+        try:
+            return await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
+        finally:
+            self._starting.discard(kernel_id)
+
+    def notify_connect(self, kernel_id: str) -> None:
+        super().notify_connect(kernel_id)
+        self._connected.add(kernel_id)
+
+    async def cull_kernels(self) -> None:
+        """Cull idle kernels; a kernel a page took since the last round counts as active now."""
+        waiting = self.waiting_kernels()
+        now = utcnow()
+        for kernel_id in self._waiting_at_last_cull - waiting:
+            if kernel_id in self:
+                self.get_kernel(kernel_id).last_activity = now
+        self._waiting_at_last_cull = waiting
+        self._connected &= set(self.list_kernel_ids())
+        await super().cull_kernels()
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """Cull the kernel if idle; one no page has connected to yet only after :data:`CONNECT_GRACE` as well."""
+        if kernel_id not in self._connected and kernel_id in self:
+            idle = utcnow() - self.get_kernel(kernel_id).last_activity
+            if idle < timedelta(seconds=CONNECT_GRACE):
+                return
+        await super().cull_kernel_if_idle(kernel_id)
+
+
+class DashboardHandler(TornadoVoilaHandler):
+    """Voila's dashboard page, or the busy page when the kernel limit is reached."""
+
+    @tornado.web.authenticated
+    async def get(self, path: str | None = None) -> None:
+        manager = self.kernel_manager
+        if isinstance(manager, DashboardKernelManager) and manager.kernel_limit_reached():
+            self.write_busy_page(path)
+            return
+        # A closed page asks Voila to shut its kernel down, with the XSRF token of the ``_xsrf`` cookie.
+        # A page from a ready kernel was rendered before its request, so Voila never set that cookie
+        # and the request was refused (403): the kernels of closed pages kept running.
+        self.xsrf_token  # sets the cookie  # noqa: B018
+        try:
+            await super().get(path)
+        except KernelLimitReached:  # the limit was reached while this page was being prepared
+            self.write_busy_page(path)
+
+    def write_busy_page(self, path: str | None) -> None:
+        """Answer with the busy page: 503, ``Retry-After``, never cached."""
+        self.log.warning("Kernel limit reached (%s viewers' kernels): busy page for %s",
+                         getattr(self.kernel_manager, "max_kernels", "?"), path)
+        self.clear()
+        self.set_status(503)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.set_header("Retry-After", str(BUSY_RETRY_AFTER))
+        self.set_header("Cache-Control", "no-store")
+        self.finish(self.render_template(BUSY_TEMPLATE, retry_after=BUSY_RETRY_AFTER))
+
+
+class TemplateFileHandler(TemplateStaticFileHandler):
+    """Voila's template files (``/voila/templates/<template>/static/<file>``); any other path is a 404.
+
+    Voila's own handler answers a path that leaves ``static`` (``natsam/static/../conf.json``) with
+    an internal error and a traceback in the log; it serves nothing either way.
+    """
+
+    def parse_url_path(self, url_path: str) -> str:
+        parts = os.path.normpath(url_path).split(os.sep)
+        if len(parts) < 3 or parts[1] != "static" or ".." in parts:
+            raise tornado.web.HTTPError(404)
+        return super().parse_url_path(url_path)
+
+
+class DashboardVoila(Voila):
+    """Voila, with :class:`DashboardHandler` serving the dashboards (``/voila/render/...``) and
+    :class:`TemplateFileHandler` the template's files."""
+
+    #: Voila's handlers and what replaces them.
+    handler_classes = {TornadoVoilaHandler: DashboardHandler, TemplateStaticFileHandler: TemplateFileHandler}
+
+    def init_handlers(self) -> list:
+        return [(rule[0], self.handler_classes.get(rule[1], rule[1]), *rule[2:]) for rule in super().init_handlers()]
+
+
+main = DashboardVoila.launch_instance
+
+if __name__ == "__main__":
+    # Run the module's own classes, the ones the configuration names (not copies made in __main__).
+    from natsam_analysis.dashboard.voila_app import main as voila_main
+
+    voila_main()
