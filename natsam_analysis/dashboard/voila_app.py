@@ -77,21 +77,40 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         super().__init__(**kwargs)
         self._starting: set[str] = set()
         self._pool_kernel: weakref.WeakKeyDictionary[asyncio.Task, str] = weakref.WeakKeyDictionary()
+        self._seen_pool_tasks: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
         self._waiting_at_last_cull: set[str] = set()
         self._connected: set[str] = set()  # kernels a page has connected to
 
+    def pool_tasks(self) -> list[asyncio.Task]:
+        """The tasks in Voila's pools (notebook -> [task]), each a ready kernel or one being made ready.
+
+        Every task seen here is remembered: a page takes one by removing it from its pool right
+        after the limit was checked (which looked here), possibly before its kernel has started.
+        """
+        tasks = [task for pool in getattr(self, "_pools", {}).values() for task in pool]
+        self._seen_pool_tasks.update(tasks)
+        return tasks
+
     def waiting_kernels(self) -> set[str]:
         """Ids of the kernels ready (or being started) in Voila's pools, which no page has taken yet."""
-        pools = getattr(self, "_pools", {})  # Voila's preheating manager: notebook -> [tasks]
-        return {self._pool_kernel[task] for pool in pools.values() for task in pool if task in self._pool_kernel}
+        return {self._pool_kernel[task] for task in self.pool_tasks() if task in self._pool_kernel}
 
     def viewer_kernels(self) -> set[str]:
         """Ids of the kernels running or starting for viewers (every kernel not waiting in a pool)."""
         return (set(self.list_kernel_ids()) | self._starting) - self.waiting_kernels()
 
+    def viewer_kernel_count(self) -> int:
+        """The kernels viewers hold: :meth:`viewer_kernels`, and the pool tasks pages have taken whose
+        kernels have not started yet (a page that came while its dashboard's ready kernel was being
+        replaced waits for that kernel)."""
+        in_pools = set(self.pool_tasks())
+        taken = [task for task in self._seen_pool_tasks
+                 if task not in in_pools and not task.done() and task not in self._pool_kernel]
+        return len(self.viewer_kernels()) + len(taken)
+
     def kernel_limit_reached(self) -> bool:
         """Whether ``max_kernels`` viewers' kernels are running (never, without a limit)."""
-        return self.max_kernels > 0 and len(self.viewer_kernels()) >= self.max_kernels
+        return self.max_kernels > 0 and self.viewer_kernel_count() >= self.max_kernels
 
     async def start_kernel(self, *, kernel_id: str | None = None, path: str | None = None,  # type: ignore[override]
                            **kwargs: Any) -> str:

@@ -7,6 +7,7 @@ is started); tests/browser/test_many_viewers_browser.py checks the same on a run
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,6 +25,12 @@ from natsam_analysis.dashboard.voila_app import CONNECT_GRACE, DashboardKernelMa
 
 POOL = {"VOILA_PREHEAT": "True"}
 VIEWER = {"VOILA_PREHEAT": "False"}
+
+
+def run(coroutine) -> None:
+    """Run ``coroutine`` in an event loop of its own thread (a browser test may hold this thread's loop)."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture
@@ -73,7 +80,24 @@ def test_ready_kernels_count_once_a_page_takes_them(manager: DashboardKernelMana
         del manager._kernels[ready]  # the page closed
         assert not manager.kernel_limit_reached()
 
-    asyncio.run(scenario())
+    run(scenario())
+
+
+def test_a_page_waiting_for_a_kernel_being_made_ready_counts_at_once(manager: DashboardKernelManager) -> None:
+    async def scenario() -> None:
+        async def refill() -> str:  # as Voila refills a pool: a delay, then the kernel's start
+            await asyncio.sleep(0.05)
+            return await manager.start_kernel(env=POOL)
+
+        pool = manager._pools["a.ipynb"]
+        pool.append(asyncio.ensure_future(refill()))
+        assert manager.viewer_kernel_count() == 0  # the limit is checked before a page takes it ...
+        taken = pool.pop(0)  # ... and the page takes it before its kernel has started
+        assert manager.viewer_kernel_count() == 1
+        kernel_id = await taken
+        assert manager.viewer_kernel_count() == 1 and manager.viewer_kernels() == {kernel_id}
+
+    run(scenario())
 
 
 def test_no_limit_without_max_kernels(manager: DashboardKernelManager) -> None:
@@ -84,7 +108,7 @@ def test_no_limit_without_max_kernels(manager: DashboardKernelManager) -> None:
             await manager.start_kernel(env=VIEWER)
         assert len(manager.viewer_kernels()) == 5 and not manager.kernel_limit_reached()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_a_taken_kernel_is_not_culled_before_its_page_connects(manager: DashboardKernelManager) -> None:
@@ -110,7 +134,7 @@ def test_a_taken_kernel_is_not_culled_before_its_page_connects(manager: Dashboar
         await manager.cull_kernel_if_idle(kernel_id)
         assert manager.culled == [kernel_id], "once connected, the culler's own rules decide"
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_busy_page_is_swedish_then_english_and_self_contained() -> None:
