@@ -278,9 +278,11 @@ def report(args, viewers, samples, idle, took, freed, alive, tracebacks) -> None
         shown = "  ".join(f"{v.page_received:.1f}/{v.first_plot:.1f}" for v in mine)
         n_busy = sum(v.busy for v in viewers if v.notebook == notebook)
         print(f"    {notebook.removesuffix('.ipynb'):<18}{shown}" + (f"   busy: {n_busy}" if n_busy else ""))
-    failures = [v for v in viewers if v.failure]
-    for v in failures:
-        print(f"  FAILED {v.notebook}: {v.failure}")
+    for v in viewers:
+        if v.failure:
+            print(f"  FAILED {v.notebook}: {v.failure}")
+        for error in v.page_errors[:2]:
+            print(f"  page error on {v.notebook}{' (busy page)' if v.busy else ''}: {error[:160]}")
     errors = sum(len(v.page_errors) for v in viewers)
     console = [e for v in viewers for e in v.console_errors if "status of 503" not in e]
     print(f"  page errors: {errors}   console errors (besides the 503s): {len(console)}"
