@@ -47,7 +47,7 @@ import pandas as pd
 
 from natsam_analysis.errors import DataNotAvailableError, NatsamError
 from natsam_analysis.i18n import label
-from natsam_analysis.metrics.percentiles import direction_scores, percentile_against
+from natsam_analysis.metrics.percentiles import KpiValues, direction_scores, percentile_against
 
 MISSING_RULES = ("median", "drop")
 CLUSTER_METHODS = ("kmeans", "ward")
@@ -739,7 +739,8 @@ def peer_position(
         raise NatsamError(f"No peers given for {municipality_id!r} (other than itself).")
     if kpis is None:
         scored = catalog.index[catalog["direction"].notna()]
-        kpis = [k for k in scored if k in set(panel["kpi"])]
+        present = set(panel["kpi"].unique())  # once: a set per indicator took seconds on a full panel
+        kpis = [k for k in scored if k in present]
     else:
         kpis = [kpis] if isinstance(kpis, str) else list(kpis)
         unknown = [k for k in kpis if k not in catalog.index]
@@ -747,19 +748,15 @@ def peer_position(
             raise NatsamError(f"KPI(s) {unknown} are not in the indicator catalog (data/catalog/indicators.csv).")
 
     group_ids = {municipality_id, *peer_ids}
-    rows = panel[(panel["gender"] == gender) & panel["kpi"].isin(kpis) & panel["value"].notna()
-                 & panel["municipality_id"].isin(group_ids)]
-    by_kpi = dict(tuple(rows.groupby("kpi")))
+    values = KpiValues(panel, kpis, gender, ids=group_ids)
     records = []
     for kpi in kpis:
         record = {"kpi": kpi, "year": pd.NA, "value": np.nan, "peer_median": np.nan, "pct_peers": np.nan,
                   "n_peers": 0}
-        data = by_kpi.get(kpi)
-        own = data[data["municipality_id"] == municipality_id] if data is not None else None
-        if own is not None and not own.empty:
-            year = int(own["year"].max())
-            that_year = data[data["year"] == year].drop_duplicates("municipality_id", keep="last") \
-                .set_index("municipality_id")["value"].astype(float)
+        found = values.latest_for(kpi, municipality_id)
+        if found is not None:
+            year, that_year = found
+            that_year = that_year[~that_year.index.duplicated(keep="last")]
             peer_values = that_year.drop(municipality_id)
             scores = direction_scores(that_year, catalog.at[kpi, "direction"], catalog.at[kpi, "target"])
             record.update(

@@ -59,6 +59,40 @@ def percentile_against(score: float, reference: Iterable[float]) -> float:
     return float(((ref < score).sum() + 0.5 * (ref == score).sum()) / ref.size * 100)
 
 
+class KpiValues:
+    """The non-missing values of a panel's ``kpis`` for one gender, grouped by indicator once, so that
+    the per-indicator lookups of a municipality profile need no pass over the whole panel (and no
+    pandas operation per lookup beyond building the small result).
+
+    ``ids`` limits the rows to those municipalities.
+    """
+
+    def __init__(self, panel: pd.DataFrame, kpis: Iterable[str], gender: str = "T",
+                 ids: Iterable[str] | None = None):
+        keep = (panel["gender"] == gender) & panel["kpi"].isin(list(kpis)) & panel["value"].notna()
+        if ids is not None:
+            keep &= panel["municipality_id"].isin(list(ids))
+        rows = panel.loc[keep, ["kpi", "municipality_id", "year", "value"]]
+        self.ids = rows["municipality_id"].to_numpy(dtype=object)
+        self.years = rows["year"].to_numpy()
+        self.values = rows["value"].to_numpy(dtype=float)
+        self.positions = {k: np.asarray(v) for k, v in rows.groupby("kpi", sort=False).indices.items()}
+
+    def latest_for(self, kpi: str, municipality_id: str) -> tuple[int, pd.Series] | None:
+        """``(year, values)``: the latest year in which ``municipality_id`` has a value of ``kpi`` and
+        every municipality's value that year (indexed by id, in panel order); None without a value."""
+        where = self.positions.get(kpi)
+        if where is None:
+            return None
+        own = where[self.ids[where] == municipality_id]
+        if own.size == 0:
+            return None
+        year = int(self.years[own].max())
+        that_year = where[self.years[where] == year]
+        return year, pd.Series(self.values[that_year], index=pd.Index(self.ids[that_year], name="municipality_id"),
+                               name="value")
+
+
 def municipality_profile(
     panel: pd.DataFrame,
     catalog: pd.DataFrame,
@@ -79,18 +113,15 @@ def municipality_profile(
     """
     platforms = list(platforms)
     kpis = list(kpis)  # iterated twice below: a generator would leave the second pass empty
-    rows = panel[(panel["gender"] == gender) & panel["kpi"].isin(kpis) & panel["value"].notna()]
-    by_kpi = dict(tuple(rows.groupby("kpi")))
+    values = KpiValues(panel, kpis, gender)
     out = []
     for kpi in kpis:
         ind = catalog.loc[kpi]
         record = {"kpi": kpi, "year": pd.NA, "value": np.nan, "national_median": np.nan,
                   "pct_sweden": np.nan, "pct_platforms": np.nan, "n_reported": 0}
-        data = by_kpi.get(kpi)
-        own = data[data["municipality_id"] == municipality_id] if data is not None else None
-        if own is not None and not own.empty:
-            year = int(own["year"].max())
-            that_year = data[data["year"] == year].set_index("municipality_id")["value"]
+        found = values.latest_for(kpi, municipality_id)
+        if found is not None:
+            year, that_year = found
             scores = direction_scores(that_year, ind["direction"], ind["target"])
             group = scores[scores.index.isin(set(platforms) | {municipality_id})]
             record.update(
