@@ -100,9 +100,7 @@ class Agenda2030App(MunicipalityDashboard):
 
     def units(self) -> list[str]:
         """The grid's rows: the municipality, its most similar municipalities, the platforms."""
-        platforms = [m for m in geography.PLATFORM_MUNICIPALITIES if m != self.municipality_id]
-        peers = [m for m in self.peers() if m not in platforms]
-        return [self.municipality_id, *peers, *platforms]
+        return sdg_viz.grid_rows(self.municipality_id, self.peers(), list(geography.PLATFORM_MUNICIPALITIES))[0]
 
     def peers(self) -> list[str]:
         """The municipality's :data:`N_PEERS` most similar municipalities: nearest on the standardised
@@ -181,10 +179,8 @@ class Agenda2030App(MunicipalityDashboard):
         return source_line(self.provenance, self.lang, derived=True)
 
     def _groups(self) -> dict[str, str]:
-        tags = {m: label("sdg_tag_peer", self.lang) for m in self.peers()}
-        tags.update({m: label("sdg_tag_platform", self.lang) for m in geography.PLATFORM_MUNICIPALITIES})
-        tags[self.municipality_id] = label("sdg_tag_chosen", self.lang)
-        return tags
+        return sdg_viz.grid_rows(self.municipality_id, self.peers(), list(geography.PLATFORM_MUNICIPALITIES),
+                                 self.lang)[1]
 
     def grid_figure(self):
         """The seven goals for the municipality, its similar municipalities and the platforms."""
@@ -198,15 +194,8 @@ class Agenda2030App(MunicipalityDashboard):
     def grid_table_html(self) -> str:
         """The municipality's goals as a table (the grid's first row, in words)."""
         overview = agenda2030.goal_overview(self.result, [self.municipality_id])
-        colour = "relative_colour" if self.relative else "colour"
-        rows = [[sdg_viz.goal_label(r.goal, self.lang),
-                 sdg_viz.status_label(getattr(r, colour) or "grey", self.lang, relative=self.relative),
-                 "–" if pd.isna(r.score) else f"{r.score:.0f}",
-                 f"{sdg_viz.trend_arrow(r.trend)} {sdg_viz.trend_label(r.trend, self.lang)}".strip() or "–"]
-                for r in overview.itertuples()]
-        header = [label("sdg_goal_header", self.lang), label("sdg_status", self.lang), label("sdg_score", self.lang),
-                  label("sdg_trend", self.lang)]
-        return table_html(header, rows, caption=f"{self.names[self.municipality_id]}: "
+        table = sdg_viz.goal_status_table(overview, self.lang, relative=self.relative)
+        return table_html(list(table.columns), table.to_numpy().tolist(), caption=f"{self.names[self.municipality_id]}: "
                           f"{label('sdg_grid_title', self.lang).lower()}", note=self._note())
 
     def indicator_figure(self):
@@ -218,32 +207,13 @@ class Agenda2030App(MunicipalityDashboard):
 
     def _indicator_titles(self) -> dict[str, str]:
         """Indicator titles; one assessed by its distance from a target says so."""
-        titles = self.catalog[f"title_{self.lang}"].to_dict()
-        for r in self.codebook.dropna(subset=["target"]).itertuples():
-            titles[r.indicator] += f" ({label('sdg_distance_from', self.lang, target=f'{r.target:g}')})"
-        return titles
+        return sdg_viz.indicator_titles(self.catalog[f"title_{self.lang}"].to_dict(), self.codebook, self.lang)
 
     def indicator_table_html(self) -> str:
         """The current goal's indicators with values, bounds, thresholds, trends and justification."""
-        table = self.goal_indicators()
-        titles = self._indicator_titles()
-        colour = "relative_colour" if self.relative else "colour"
-
-        def number(v) -> str:
-            return "–" if pd.isna(v) else f"{v:.4g}"
-
-        rows = []
-        for r in table.itertuples():
-            rows.append([titles[r.indicator], number(r.value), "–" if pd.isna(r.year) else str(int(r.year)),
-                         sdg_viz.status_label(getattr(r, colour) if isinstance(getattr(r, colour), str) else "grey",
-                                              self.lang, relative=self.relative),
-                         f"{sdg_viz.trend_arrow(r.trend)} {sdg_viz.trend_label(r.trend, self.lang)}".strip() or "–",
-                         number(r.optimum), number(r.green), number(r.red), number(r.lower_bound),
-                         getattr(r, f"justification_{self.lang}")])
-        header = [label(k, self.lang) for k in ("indicator", "value", "year", "sdg_status", "sdg_trend",
-                                                  "sdg_optimum", "sdg_green_threshold", "sdg_red_threshold",
-                                                  "sdg_lower_bound", "sdg_justification")]
-        return table_html(header, rows, caption=sdg_viz.goal_label(self.goal, self.lang), note=self._note())
+        table = sdg_viz.goal_indicator_table(self.goal_indicators(), self._indicator_titles(), self.lang,
+                                             relative=self.relative)
+        return table_html(list(table.columns), table.to_numpy().tolist(), caption=sdg_viz.goal_label(self.goal, self.lang), note=self._note())
 
     def gender_figure(self):
         """The municipality's gaps between women and men on the gendered indicators of the goals."""
@@ -255,17 +225,8 @@ class Agenda2030App(MunicipalityDashboard):
 
     def gender_table_html(self) -> str:
         """The gaps as a table: women, men, gap, ratio and who has the worse outcome."""
-        titles = self.catalog[f"title_{self.lang}"]
-
-        def number(v) -> str:
-            return "–" if pd.isna(v) else f"{v:.4g}"
-
-        rows = [[titles[r.kpi], str(int(r.year)), number(r.women), number(r.men), number(r.gap), number(r.ratio),
-                 label(f"gender_{r.reading}", self.lang) if isinstance(r.reading, str) else "–"]
-                for r in self.gender_gaps().itertuples()]
-        header = [label(k, self.lang) for k in ("indicator", "year", "women", "men", "gender_gap", "gender_ratio",
-                                                  "gender_reading")]
-        return table_html(header, rows, caption=f"{self.names[self.municipality_id]}: "
+        table = gender_viz.gap_table(self.gender_gaps(), self.catalog[f"title_{self.lang}"].to_dict(), self.lang)
+        return table_html(list(table.columns), table.to_numpy().tolist(), caption=f"{self.names[self.municipality_id]}: "
                           f"{label('gender_gaps_title', self.lang).lower()}", note=self._note())
 
     # ------------------------------------------------------------------ text

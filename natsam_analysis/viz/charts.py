@@ -259,3 +259,38 @@ def _rank_ticks(top: int) -> list[int]:
 def ranking_height(n_rows: int) -> int:
     """Pixel height of a ranking chart with ``n_rows`` municipalities."""
     return max(460, 300 + 22 * n_rows)
+
+
+# --------------------------------------------------------------------------------------------------
+# the figures' table views
+
+
+def _number(value) -> str:
+    return "–" if pd.isna(value) else f"{float(value):.4g}"
+
+
+def _whole(value) -> str:
+    return "–" if pd.isna(value) else f"{float(value):.0f}"
+
+
+def profile_table(profile: pd.DataFrame, titles: Mapping[str, str], lang: str | None = None) -> pd.DataFrame:
+    """The table view of :func:`percentile_chart`: per indicator its year, value, the national median and
+    the municipality's percentiles in Sweden and among the platforms (``profile`` as for the chart)."""
+    rows = [[titles.get(r.kpi, r.kpi), "–" if pd.isna(r.year) else str(int(r.year)), _number(r.value),
+             _number(r.national_median), _whole(r.pct_sweden), _whole(r.pct_platforms)]
+            for r in profile.itertuples()]
+    header = [label(k, lang) for k in ("indicator", "year", "value", "national_median", "percentile_sweden",
+                                        "percentile_platforms")]
+    return pd.DataFrame(rows, columns=header)
+
+
+def ranking_table(ranking: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """The table view of :func:`ranking_chart`: municipality, index score, rank and its uncertainty
+    interval, best first (``ranking`` as for the chart)."""
+    table = ranking.sort_values(["rank", "name"], kind="stable")
+    has_interval = {"rank_low", "rank_high"} <= set(table.columns)
+    rows = [[r.name, f"{r.score:.1f}" if pd.notna(r.score) else "–", _whole(r.rank),
+             f"{r.rank_low:.0f}–{r.rank_high:.0f}" if has_interval and pd.notna(r.rank_low) else "–"]
+            for r in table.itertuples()]
+    header = [label(k, lang) for k in ("municipality", "index_score", "rank", "rank_interval")]
+    return pd.DataFrame(rows, columns=header)

@@ -165,3 +165,15 @@ def subindex_ranking_chart(scores: pd.DataFrame, names: Mapping[str, str], *, no
     return ranking_chart(table[["name", "score", "rank"]], note=note, title=title, highlight=highlight,
                          platforms=platforms, n_units=len(ranked), score_title=label("gender_subindex", lang),
                          lang=lang)
+
+
+def gap_table(gaps: pd.DataFrame, titles: Mapping[str, str], lang: str | None = None) -> pd.DataFrame:
+    """Gaps in words (the table view of :func:`largest_gaps_chart`): indicator, year, women, men, gap,
+    ratio and who has the worse outcome, one row per row of ``gaps`` (from
+    :func:`~natsam_analysis.metrics.gender.gender_gaps` or ``largest_gaps``)."""
+    rows = [[titles.get(r.kpi, r.kpi), str(int(r.year)), _number(r.women), _number(r.men), _number(r.gap),
+             _number(r.ratio), label(f"gender_{r.reading}", lang) if isinstance(r.reading, str) else "–"]
+            for r in gaps.itertuples()]
+    header = [label(k, lang) for k in ("indicator", "year", "women", "men", "gender_gap", "gender_ratio",
+                                        "gender_reading")]
+    return pd.DataFrame(rows, columns=header)

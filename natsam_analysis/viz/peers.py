@@ -139,3 +139,20 @@ def cluster_map(
     fig.update_geos(**SWEDEN_GEO)
     fig.update_layout(height=height, dragmode=False, legend={"x": 0, "y": 1, "xanchor": "left", "yanchor": "top"})
     return apply_theme(fig, note=note, lang=lang, title=title)
+
+
+def peer_distance_table(peers: pd.DataFrame, names: Mapping[str, str], lang: str | None = None) -> pd.DataFrame:
+    """The table view of :func:`peer_distance_chart`: each peer's name and distance, nearest first."""
+    ordered = peers.sort_values("rank")
+    return pd.DataFrame({label("municipality", lang): [names.get(m, m) for m in ordered.index],
+                         label("peer_distance", lang): [f"{d:.2f}" for d in ordered["distance"]]})
+
+
+def peer_position_table(position: pd.DataFrame, titles: Mapping[str, str], lang: str | None = None) -> pd.DataFrame:
+    """The table view of :func:`peer_position_chart`: per indicator the year, the municipality's value,
+    the peers' median, its percentile among them and how many peers have a value."""
+    rows = [[titles.get(r.kpi, r.kpi), "–" if pd.isna(r.year) else str(int(r.year)), _number(r.value),
+             _number(r.peer_median), "–" if pd.isna(r.pct_peers) else f"{r.pct_peers:.0f}", str(int(r.n_peers))]
+            for r in position.itertuples()]
+    header = [label(k, lang) for k in ("indicator", "year", "value", "peer_median", "peer_percentile", "peer_n")]
+    return pd.DataFrame(rows, columns=header)

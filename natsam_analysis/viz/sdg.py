@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from natsam_analysis.i18n import label
+from natsam_analysis.i18n import check_language, label
 from natsam_analysis.viz.theme import NATIONAL, apply_theme, legend_above, wrap_label
 
 #: SDSN's status colours in colour-blind-safe shades (Okabe-Ito), worst last.
@@ -150,3 +150,75 @@ def goal_indicator_chart(indicators: pd.DataFrame, titles: Mapping[str, str], *,
     fig.update_layout(height=max(360, 220 + 64 * len(indicators)), bargap=0.35)
     apply_theme(fig, note=note, lang=lang, title=title)
     return legend_above(fig)
+
+
+# --------------------------------------------------------------------------------------------------
+# the figures' table views (what a screen reader or a printout gets: the same numbers in words)
+
+
+def _number(value) -> str:
+    return "–" if pd.isna(value) else f"{value:.4g}"
+
+
+def _status(colour, lang, relative: bool) -> str:
+    return status_label(colour if isinstance(colour, str) else "grey", lang, relative=relative)
+
+
+def _trend_text(trend, lang) -> str:
+    return f"{trend_arrow(trend)} {trend_label(trend, lang)}".strip() or "–"
+
+
+def goal_status_table(overview: pd.DataFrame, lang: str | None = None, *, relative: bool = False) -> pd.DataFrame:
+    """One unit's goals in words: goal, status, score and trend (a row of :func:`goal_grid` as a table).
+
+    ``overview`` holds one unit's rows of :func:`natsam_analysis.metrics.agenda2030.goal_overview`.
+    """
+    colour = "relative_colour" if relative else "colour"
+    rows = [[goal_label(r.goal, lang), _status(getattr(r, colour), lang, relative),
+             "–" if pd.isna(r.score) else f"{r.score:.0f}", _trend_text(r.trend, lang)]
+            for r in overview.itertuples()]
+    header = [label(k, lang) for k in ("sdg_goal_header", "sdg_status", "sdg_score", "sdg_trend")]
+    return pd.DataFrame(rows, columns=header)
+
+
+def indicator_titles(titles: Mapping[str, str], codebook: pd.DataFrame, lang: str | None = None) -> dict[str, str]:
+    """Indicator titles for the goal figures: one assessed by its distance from a target says so."""
+    out = dict(titles)
+    for r in codebook.dropna(subset=["target"]).itertuples():
+        out[r.indicator] = f"{out.get(r.indicator, r.indicator)} ({label('sdg_distance_from', lang, target=f'{r.target:g}')})"
+    return out
+
+
+def goal_indicator_table(indicators: pd.DataFrame, titles: Mapping[str, str], lang: str | None = None, *,
+                         relative: bool = False) -> pd.DataFrame:
+    """A goal's indicators in words (the table view of :func:`goal_indicator_chart`): value, year,
+    status, trend, optimum, thresholds, lower bound and the justification of the thresholds."""
+    colour = "relative_colour" if relative else "colour"
+    rows = [[titles.get(r.indicator, r.indicator), _number(r.value), "–" if pd.isna(r.year) else str(int(r.year)),
+             _status(getattr(r, colour), lang, relative), _trend_text(r.trend, lang), _number(r.optimum),
+             _number(r.green), _number(r.red), _number(r.lower_bound), getattr(r, f"justification_{check_language(lang)}")]
+            for r in indicators.itertuples()]
+    header = [label(k, lang) for k in ("indicator", "value", "year", "sdg_status", "sdg_trend", "sdg_optimum",
+                                        "sdg_green_threshold", "sdg_red_threshold", "sdg_lower_bound",
+                                        "sdg_justification")]
+    return pd.DataFrame(rows, columns=header)
+
+
+def grid_rows(municipality_id: str, peers: Sequence[str], platforms: Sequence[str],
+              lang: str | None = None) -> tuple[list[str], dict[str, str]]:
+    """The rows of a municipality's :func:`goal_grid` and their tags: the municipality, its similar
+    municipalities (those that are not platforms), then the platform municipalities.
+
+    Returns ``(units, groups)`` for :func:`goal_grid`'s ``units`` and ``groups``.
+
+    Examples
+    --------
+    >>> grid_rows("1281", ["1280", "0180"], ["0180", "1281"], "en")
+    (['1281', '1280', '0180'], {'1280': 'similar', '0180': 'platform', '1281': 'chosen'})
+    """
+    others = [m for m in platforms if m != municipality_id]
+    similar = [m for m in peers if m not in others and m != municipality_id]
+    groups = {m: label("sdg_tag_peer", lang) for m in similar}
+    groups.update({m: label("sdg_tag_platform", lang) for m in platforms})
+    groups[municipality_id] = label("sdg_tag_chosen", lang)
+    return [municipality_id, *similar, *others], groups
