@@ -319,3 +319,57 @@ def municipality_geojson() -> dict:
     degrees, which keeps the whole file under 1 MB. Built once and cached under the data directory.
     """
     return json.loads(_geojson_text())
+
+
+def county_geojson(county_id: str) -> dict:
+    """A FeatureCollection of the (web-simplified) boundaries of one county's municipalities.
+
+    A map of one county carries a twentieth of the country's geometry on average (Västra Götaland,
+    the largest, a sixth): what a report's map needs.
+
+    Examples
+    --------
+    >>> len(county_geojson("12")["features"])   # Skåne
+    33
+    """
+    ids = _tables()["municipalities"].query("county_id == @county_id")["municipality_id"]
+    if ids.empty:
+        raise NatsamError(f"Unknown county id {county_id!r}: use a 2-digit id such as '12' (Skåne).")
+    features = _features()
+    return {"type": "FeatureCollection", "features": [features[m] for m in ids if m in features]}
+
+
+def region_type_name(ur6: int, lang: str | None = None) -> str:
+    """The name of Tillväxtanalys' region type ``ur6`` (1-6) in ``lang`` (Swedish by default)."""
+    from natsam_analysis.i18n import check_language
+
+    return UR6_NAMES[int(ur6)][config.LANGUAGES.index(check_language(lang))]
+
+
+def resolve_municipality(text: str) -> str:
+    """The municipality id that ``text`` names: an id ("1281", "114" for "0114") or a name ("Lund",
+    any case).
+
+    Raises a ``NatsamError`` for anything else, suggesting the closest names with their ids.
+
+    Examples
+    --------
+    >>> resolve_municipality("lund"), resolve_municipality("1281")
+    ('1281', '1281')
+    """
+    import difflib
+
+    names = municipality_names()
+    value = str(text).strip()
+    if value.isdigit() and value.zfill(4) in names:
+        return value.zfill(4)
+    by_name = {name.casefold(): mid for mid, name in names.items()}
+    if value.casefold() in by_name:
+        return by_name[value.casefold()]
+    close = difflib.get_close_matches(value.casefold(), list(by_name), n=3, cutoff=0.6)
+    close += [name.casefold() for mid, name in names.items()
+              if value and (mid.startswith(value) or name.casefold().startswith(value.casefold()))
+              and name.casefold() not in close][: 3 - len(close)]
+    hint = (" Did you mean " + ", ".join(f"{names[by_name[c]]} ({by_name[c]})" for c in close) + "?") if close else ""
+    raise NatsamError(f"Unknown municipality {value!r}: give a municipality's 4-digit id (e.g. 1281 for Lund) "
+                      f"or its name.{hint}")

@@ -203,7 +203,7 @@ class KommunprofilApp(MunicipalityDashboard):
         self._refresh_site_text()
         self.intro.value = f"<p style='max-width:900px'>{html.escape(label('kommunprofil_intro', lang))}</p>"
         row = self.geo.loc[self.municipality_id]
-        region_type = row["ur6_name"] if lang == "sv" else geography.UR6_NAMES[int(row["ur6"])][1]
+        region_type = geography.region_type_name(row["ur6"], lang)
         tag = (f" · <b>{html.escape(label('platform_municipality', lang))}</b>" if row["platform"] else "")
         self.header.value = (
             f"<div class='natsam-header'><span style='font-size:1.4em;font-weight:600'>"

@@ -101,3 +101,35 @@ def highlight_traces(municipality_id: str, names: Mapping[str, str]) -> list:
             textfont={"size": 13, "color": "#222"}, hoverinfo="skip",
         ),
     ]
+
+
+def county_map(
+    values: pd.Series,
+    names: Mapping[str, str],
+    county_id: str,
+    *,
+    note: str,
+    title: str | None = None,
+    colorbar_title: str = "",
+    highlight: str | None = None,
+    direction=None,
+    target=None,
+    lang: str | None = None,
+    height: int = 520,
+) -> go.Figure:
+    """:func:`municipality_map` of one county's municipalities, zoomed to the county.
+
+    The figure carries only that county's boundaries (:func:`natsam_analysis.geography.county_geojson`),
+    a twentieth of the country's on average: small enough for a page per municipality.
+    """
+    ids = geography.municipalities().query("county_id == @county_id")["municipality_id"].tolist()
+    fig = municipality_map(
+        values.reindex(ids), {m: names.get(m, m) for m in ids}, note=note, title=title,
+        colorbar_title=colorbar_title, highlight=highlight, direction=direction, target=target, lang=lang,
+        height=height, geojson=geography.county_geojson(county_id),
+    )
+    # Zoomed to the county's boundaries; plotly.js fits the view only in an unrotated projection, and
+    # Mercator keeps a county's shape (it is conformal) at any Swedish latitude.
+    fig.layout.geo = {**{k: v for k, v in SWEDEN_GEO.items() if k not in ("lataxis", "lonaxis")},
+                      "projection": {"type": "mercator"}, "fitbounds": "locations"}
+    return fig
