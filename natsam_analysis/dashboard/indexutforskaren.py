@@ -169,6 +169,50 @@ def explorer_inputs(spec: IndexSpec, panel: pd.DataFrame, *, n_runs: int = UNCER
     return data, stats
 
 
+def published_ranking(panel: pd.DataFrame | None = None, *, spec: Any = None, n_runs: int = UNCERTAINTY_RUNS,
+                      seed: int = UNCERTAINTY_SEED) -> pd.DataFrame:
+    """The published index as the index explorer first shows it: every municipality's score, rank and
+    pillar scores, with the rank's uncertainty interval.
+
+    The scores are a build of the spec (:func:`~natsam_analysis.composite.build_index`); the interval
+    comes from :func:`explorer_inputs`, so a current cache (``natsam serve`` and ``prepare_index``
+    write it) means no Monte Carlo run.
+
+    Returns
+    -------
+    DataFrame indexed by ``municipality_id``: ``name``, ``platform``, ``score``, ``rank``, one column per
+    pillar, ``rank_low`` and ``rank_high`` (5th and 95th percentile of the rank over the runs) and
+    ``rank_median``; ``attrs["index"]`` is the index's name and ``attrs["pillars"]`` its pillars.
+
+    Examples
+    --------
+    >>> published_ranking().loc["1281", ["rank", "rank_low", "rank_high"]].tolist()   # doctest: +SKIP
+    [199.0, 190.0, 212.0]
+    """
+    from natsam_analysis.panel import load_panel
+
+    panel = load_panel() if panel is None else panel
+    spec = load_spec(published_spec_path() if spec is None else spec)
+    coin = build_index(spec, panel=panel)
+    _, stats = explorer_inputs(spec, panel, n_runs=n_runs, seed=seed)
+    top = coin.framework.top
+    pillars = list(coin.framework.children(top))
+    scores = coin.data["aggregated"]
+    names = geography.municipality_names()
+    table = pd.DataFrame({"name": [names.get(m, m) for m in scores.index],
+                          "platform": [m in geography.PLATFORM_MUNICIPALITIES for m in scores.index]},
+                         index=pd.Index(scores.index, name="municipality_id"))
+    table["score"] = scores[top]
+    table["rank"] = _ranks(scores[top])
+    for pillar in pillars:
+        table[pillar] = scores[pillar]
+    table["rank_low"] = stats["Q5"].reindex(table.index)
+    table["rank_high"] = stats["Q95"].reindex(table.index)
+    table["rank_median"] = stats["Median"].reindex(table.index)
+    table.attrs = {"index": spec.name, "pillars": pillars, "provenance": dict(panel.attrs.get("provenance", {}))}
+    return table
+
+
 # --------------------------------------------------------------------------------------------------
 # downloads
 
