@@ -26,6 +26,7 @@ import datetime as dt
 import html
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -192,7 +193,7 @@ def execute(path: str | Path, parameters: Mapping[str, Any] | None = None, *,
         manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
         client = NotebookClient(nb, km=manager, timeout=timeout, resources={"metadata": {"path": str(path.parent)}})
         try:
-            client.execute()
+            client.execute(cleanup_kc=True)  # given a manager, the client would leave the kernel running
         except CellExecutionError as exc:
             _raise_cell_error(path, nb, exc)
     return nb
@@ -223,19 +224,12 @@ def to_html(nb: nbformat.NotebookNode, *, title: str, lang: str | None = None,
     from there (a static site of many pages then carries them once). ``home`` is ``(href, text)``
     of a link back to the site's start page.
     """
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
     lang = check_language(lang)
     figures = figure_outputs(nb)
     notes = source_notes(figures) or ([fallback_note] if fallback_note else [])
     which, js = plotly_js_for(trace_types(figures)) if figures else ("", "")
-    exporter = HTMLExporter(
-        config=Config({"NbConvertBase": {"display_data_priority": [FIGURE_MIME, *_html_priority()]},
-                       "TagRemovePreprocessor": {"enabled": True, "remove_cell_tags": {REMOVE_TAG}}}),
-        template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)], exclude_input=exclude_input,
-        exclude_input_prompt=exclude_input, exclude_output_prompt=exclude_input,
-    )
+    exporter = _exporter(exclude_input)
+    exporter.language_code = lang  # nbconvert sets <html lang> from its own setting, not from the resources
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = title
     generated = label("export_generated", lang, date=dt.date.today().isoformat(), version=__version__)
@@ -249,6 +243,25 @@ def to_html(nb: nbformat.NotebookNode, *, title: str, lang: str | None = None,
         resources["natsam"]["plotly_js"] = ""
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body, which
+
+
+_exporters = threading.local()
+
+
+def _exporter(exclude_input: bool):
+    """The HTML exporter (one per thread and setting: compiling its templates takes half a second)."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    cache = _exporters.__dict__.setdefault("by_setting", {})
+    if exclude_input not in cache:
+        cache[exclude_input] = HTMLExporter(
+            config=Config({"NbConvertBase": {"display_data_priority": [FIGURE_MIME, *_html_priority()]},
+                           "TagRemovePreprocessor": {"enabled": True, "remove_cell_tags": {REMOVE_TAG}}}),
+            template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)], exclude_input=exclude_input,
+            exclude_input_prompt=exclude_input, exclude_output_prompt=exclude_input,
+        )
+    return cache[exclude_input]
 
 
 @lru_cache(maxsize=1)
