@@ -281,6 +281,29 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("--index", action="store_true", help="show the 0-100 index, (mean - 1) x 25")
     report_cmd.add_argument("--lang", choices=config.LANGUAGES, default=None, help="sv (default) or en")
     report_cmd.set_defaults(run=_run_survey_report)
+
+    export_cmd = commands.add_parser(
+        "export", help="municipality reports as HTML pages, and a static site of them",
+        description="Run the municipality report (notebooks/rapporter/kommunrapport.ipynb) and write it as a "
+        "self-contained HTML page (plotly.js inlined, no request leaves the file), with every figure also as PNG "
+        "and SVG in <page>-figurer/ beside it: for one municipality (--municipality) or the six platform "
+        "municipalities (--platforms). --site DIR writes a static site instead: a searchable start page and a page "
+        "per municipality (all 290, or --municipalities) that load plotly.js once from DIR/assets.",
+    )
+    what = export_cmd.add_mutually_exclusive_group(required=True)
+    what.add_argument("--municipality", metavar="CODE", help="one municipality: its code (1281) or name (Lund)")
+    what.add_argument("--platforms", action="store_true", help="the six platform municipalities")
+    what.add_argument("--site", type=Path, metavar="DIR", help="a static site of municipality pages in DIR")
+    export_cmd.add_argument("--out", type=Path, default=None, metavar="PATH",
+                            help="--municipality: the HTML file (default: <name>.html); --platforms: the folder "
+                            "(default: build/rapporter)")
+    export_cmd.add_argument("--municipalities", default=None, metavar="CODES",
+                            help="--site: only these municipalities, comma-separated codes or names")
+    export_cmd.add_argument("--lang", choices=config.LANGUAGES, default=None, help="sv (default) or en")
+    export_cmd.add_argument("--jobs", type=_positive, default=2, metavar="N",
+                            help="--site: reports run at once, each worker with one kernel (default: %(default)s)")
+    export_cmd.add_argument("--no-images", action="store_true", help="no PNG and SVG files of the figures")
+    export_cmd.set_defaults(run=_run_export)
     return parser
 
 
@@ -497,6 +520,30 @@ def _run_notebooks(args: argparse.Namespace) -> int:
         print(f"{result.html}: {result.figures} figures, {result.bytes / 1e6:.1f} MB "
               f"({result.plotly or 'no'} plotly.js), {result.seconds:.0f} s")
     print(f"Index: {args.out / 'index.html'}")
+    return 0
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from natsam_analysis import reports
+
+    if args.municipalities is not None and args.site is None:
+        raise NatsamError("--municipalities limits a site; use it with --site DIR.")
+    if args.site is not None:
+        if args.out is not None:
+            raise NatsamError("--site DIR names the site's folder; leave out --out.")
+        chosen = [m for m in args.municipalities.split(",") if m.strip()] if args.municipalities else None
+        site = reports.export_site(args.site, municipalities=chosen, lang=args.lang, jobs=args.jobs)
+        print(f"{site.index}: {len(site.pages)} municipality pages, {site.files} files, "
+              f"{site.bytes / 1e6:.1f} MB, {site.seconds:.0f} s")
+        return 0
+    if args.platforms:
+        results = reports.export_platforms(args.out or reports.DEFAULT_PLATFORMS_OUT, lang=args.lang,
+                                           images=not args.no_images)
+    else:
+        results = [reports.export_report(args.municipality, args.out, lang=args.lang, images=not args.no_images)]
+    for result in results:
+        images = f", figures as images in {reports.figures_folder(result.html)}" if result.images else ""
+        print(f"{result.html}: {result.name}, {result.figures} figures, {result.bytes / 1e6:.1f} MB{images}")
     return 0
 
 

@@ -221,6 +221,60 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "variant_description": ("Egen variant av {name}, skapad i Indexutforskaren.",
                             "Own variant of {name}, made in the index explorer."),
+    # municipality reports and the static site (natsam_analysis.reports, notebooks/rapporter/kommunrapport.ipynb)
+    "report_title": ("Kommunrapport: {name}", "Municipality report: {name}"),
+    "report_facts": ("Kommunkod {id} · {county} · FA-region {fa} ({region_type})",
+                     "Municipality code {id} · {county} · FA region {fa} ({region_type})"),
+    "report_intro": (
+        "Rapporten jämför {name} med Sveriges 290 kommuner: nyckeltal, innovationsindexet med dess "
+        "osäkerhet, Agenda 2030, de mest lika kommunerna och skillnader mellan kvinnor och män. En percentil "
+        "är andelen kommuner med ett sämre värde: 100 är alltid bäst, oavsett om indikatorn ska vara hög, "
+        "låg eller nära ett mål. Varje diagram har en tabell med samma siffror under sig.",
+        "The report compares {name} with Sweden's 290 municipalities: key indicators, the innovation index "
+        "with its uncertainty, Agenda 2030, the most similar municipalities and the gaps between women and "
+        "men. A percentile is the share of municipalities with a worse value: 100 is always best, whether "
+        "the indicator should be high, low or close to a target. Every chart has a table of the same "
+        "numbers below it.",
+    ),
+    "report_profile_heading": ("Nyckeltal jämfört med riket", "Key indicators compared with Sweden"),
+    "report_index_heading": ("Innovationsindexet", "The innovation index"),
+    "report_index_text": (
+        "{name} har rang {rank} av {n} i det publicerade indexet för innovations- och omställningsförmåga; "
+        "när metodvalen varieras slumpmässigt hamnar rangen mellan {low} och {high} (90 % av körningarna).",
+        "{name} ranks {rank} of {n} in the published index of innovation and transformation capacity; when "
+        "the method choices are varied at random, the rank falls between {low} and {high} (90% of runs).",
+    ),
+    "report_ranking_subtitle": ("{name}, de mest lika kommunerna och plattformskommunerna",
+                                "{name}, the most similar municipalities and the platform municipalities"),
+    "report_map_title": ("Innovationsindexet i {county}", "The innovation index in {county}"),
+    "report_agenda_heading": ("Agenda 2030: de sju målen", "Agenda 2030: the seven goals"),
+    "report_peers_heading": ("Jämförbara kommuner", "Similar municipalities"),
+    "report_gender_heading": ("Skillnader mellan kvinnor och män", "Gaps between women and men"),
+    "peer_n": ("Jämförbara kommuner med värde", "Similar municipalities with a value"),
+    "figure_files": ("Figuren som bild:", "The figure as an image:"),
+    "site_reports_title": ("Kommunrapporter: innovationsförmåga i Sveriges kommuner",
+                           "Municipality reports: innovation capacity in Sweden's municipalities"),
+    "site_reports_intro": (
+        "En rapport per kommun: nyckeltal jämfört med riket, innovationsindexet med dess osäkerhet, Agenda 2030, "
+        "jämförbara kommuner och skillnader mellan kvinnor och män. Sidorna fungerar utan nätverk.",
+        "A report per municipality: key indicators compared with Sweden, the innovation index with its "
+        "uncertainty, Agenda 2030, similar municipalities and the gaps between women and men. The pages work "
+        "without a network.",
+    ),
+    "site_reports_about": (
+        "Rapporterna är körda och exporterade med natsam-analysis, ett öppet analysverktyg (licens MIT), från "
+        "anteckningsboken notebooks/rapporter/kommunrapport.ipynb. Kommunstatistiken kommer från Kolada och SCB; "
+        "varje diagram anger sin källa, och demodata är syntetiska värden, inte officiell statistik.",
+        "The reports were run and exported with natsam-analysis, an open analytical suite (MIT licence), from "
+        "the notebook notebooks/rapporter/kommunrapport.ipynb. The municipal statistics come from Kolada and "
+        "Statistics Sweden (SCB); every chart names its source, and demo data are synthetic values, not "
+        "official statistics.",
+    ),
+    "site_platforms_heading": ("Plattformskommunerna", "The platform municipalities"),
+    "site_all_heading": ("Alla kommuner", "All municipalities"),
+    "site_search": ("Sök kommun eller län", "Search municipality or county"),
+    "site_no_match": ("Ingen kommun matchar sökningen.", "No municipality matches the search."),
+    "site_back": ("Alla kommuner", "All municipalities"),
     # index audit and uncertainty (notebooks)
     "others": ("Övriga", "Others"),
     "nominal_rank": ("Rang i publicerat index", "Rank in the published index"),
