@@ -111,7 +111,9 @@ def _graph() -> dict[str, dict[str, Import]]:
     graph: dict[str, dict[str, Import]] = {name: {} for name in MODULES}
     for name, found in IMPORTS.items():
         for i in found:
-            if i.target in MODULES:
+            # A module importing itself is no cycle between modules: voila_app does so to run its
+            # own classes, not copies made in __main__, when started with python -m.
+            if i.target in MODULES and i.target != name:
                 graph[name].setdefault(i.target, i)
     return graph
 
