@@ -126,8 +126,8 @@ def test_console_script_points_at_cli_main(pyproject: dict) -> None:
 
 def test_voila_template_ships_as_package_data(pyproject: dict) -> None:
     template = serve.template_root() / "voila" / "templates" / serve.TEMPLATE
-    files = sorted(p for p in template.iterdir() if p.is_file())
-    assert {p.name for p in files} == {"conf.json", "index.html.j2"}
+    files = sorted(p for p in template.rglob("*") if p.is_file())
+    assert {p.name for p in files} >= {"conf.json", "index.html.j2", "busy.html", "plotly-natsam.min.js"}
     assert json.loads((template / "conf.json").read_text(encoding="utf-8"))["base_template"] == "lab"
 
     package_data = pyproject["tool"]["setuptools"]["package-data"]
