@@ -55,7 +55,7 @@ from natsam_analysis.composite.published import (
 from natsam_analysis.composite.spec import IndexSpec
 from natsam_analysis.dashboard.base import DEFAULT_MUNICIPALITY, MunicipalityDashboard
 from natsam_analysis.dashboard.figure import FigureOutput
-from natsam_analysis.dashboard.widgets import fluid_layout, guarded
+from natsam_analysis.dashboard.widgets import chart_with_table, fluid_layout, guarded, plain_title, table_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.panel import source_line
@@ -314,6 +314,7 @@ class IndexutforskarenApp(MunicipalityDashboard):
             self._refresh_downloads()
         self.chart.show(self.ranking_figure())  # the smaller figure first: the ranking appears sooner
         self.map.show(self.map_figure())
+        self.ranking_table.value, self.map_table.value = self.ranking_table_html(), self.map_table_html()
 
     def reset(self) -> None:
         """Back to the published spec (weights, normalisation and aggregation)."""
@@ -528,12 +529,16 @@ class IndexutforskarenApp(MunicipalityDashboard):
     def _build_figures(self) -> None:
         self.map = FigureOutput(self.map_figure())
         self.chart = FigureOutput(self.ranking_figure())
+        self.map_table = widgets.HTML(self.map_table_html())
+        self.ranking_table = widgets.HTML(self.ranking_table_html())
         choices = widgets.VBox([self.weights_heading, *self._weight_rows, self.normalisation_choice,
                                 self.aggregation_choice, self.reset_button, self.downloads],
                                layout=widgets.Layout(flex="0 1 560px", min_width="300px"))
-        right = widgets.VBox([self.summary, self.map.widget], layout=widgets.Layout(flex="1 1 420px", min_width="300px"))
+        right = widgets.VBox([self.summary, self.map.widget, self.map_table],
+                             layout=widgets.Layout(flex="1 1 420px", min_width="300px"))
         body = widgets.HBox([choices, right], layout=widgets.Layout(flex_flow="row wrap"))
-        self._root = self._page([self.intro, self.municipality, self.status, body, self.chart.widget],
+        self._root = self._page([self.intro, self.municipality, self.status, body,
+                                 chart_with_table(self.chart.widget, self.ranking_table)],
                                 "natsam-indexutforskaren")
 
     # ------------------------------------------------------------------ figures
@@ -569,6 +574,20 @@ class IndexutforskarenApp(MunicipalityDashboard):
         return charts.ranking_chart(table, note=self._note(), title=title, highlight=self.municipality_id,
                                     platforms=geography.PLATFORM_MUNICIPALITIES, n_units=self.n_units,
                                     lang=self.lang)
+
+    # ------------------------------------------------------------------ table views
+    def map_table_html(self) -> str:
+        """The map as a table: every municipality's score, rank and rank interval, best first (it scrolls)."""
+        table = charts.ranking_table(self._ranking, self.lang)
+        return table_html(list(table.columns), table.to_numpy().tolist(), note=self._note(), max_height="420px",
+                          caption=label("index_map_title", self.lang, variant=self._variant_label()))
+
+    def ranking_table_html(self) -> str:
+        """The ranking chart as a table: its municipalities with score, rank and rank interval."""
+        table = charts.ranking_table(self._ranking.loc[self.shown_municipalities()].dropna(subset=["rank"]), self.lang)
+        title = (f"{label('ranking_title', self.lang, variant=self._variant_label())}<br>"
+                 f"{label('ranking_subtitle', self.lang, n=TOP_N)}")
+        return table_html(list(table.columns), table.to_numpy().tolist(), caption=plain_title(title), note=self._note())
 
     # ------------------------------------------------------------------ text
     def _number(self, value: float, decimals: int = 1) -> str:

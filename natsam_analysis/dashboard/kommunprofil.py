@@ -24,7 +24,7 @@ from natsam_analysis import catalog as catalog_mod
 from natsam_analysis import geography
 from natsam_analysis.dashboard.base import DEFAULT_MUNICIPALITY, MunicipalityDashboard
 from natsam_analysis.dashboard.figure import FigureOutput
-from natsam_analysis.dashboard.widgets import fluid_layout, guarded
+from natsam_analysis.dashboard.widgets import chart_with_table, fluid_layout, guarded, plain_title, table_html
 from natsam_analysis.errors import NatsamError
 from natsam_analysis.i18n import check_language, label
 from natsam_analysis.metrics import percentiles
@@ -86,13 +86,31 @@ class KommunprofilApp(MunicipalityDashboard):
         if everything or new_indicator != before[3]:
             self.map.show(self.map_figure())
             self.series.show(self.series_figure())
+            self.map_table.value, self.series_table.value = self.map_table_html(), self.series_table_html()
         if everything or new_pillar != before[2]:
             self.percentiles.show(self.percentile_figure())
+            self.percentile_table.value = self.percentile_table_html()
 
     def profile(self) -> pd.DataFrame:
         """The current municipality's percentile profile for the current pillar."""
-        return percentiles.municipality_profile(self.panel, self.catalog, self.municipality_id, self._pillar_kpis(),
-                                          geography.PLATFORM_MUNICIPALITIES)
+        return self._memo(("profile", self.municipality_id, self.pillar), lambda: percentiles.municipality_profile(
+            self.panel, self.catalog, self.municipality_id, self._pillar_kpis(), geography.PLATFORM_MUNICIPALITIES))
+
+    def _memo(self, key: tuple, compute):
+        """``compute()`` once per ``key``: a figure and its table view share what they show (the panel
+        does not change)."""
+        memo = self.__dict__.setdefault("_memo_values", {})
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
+    def _series(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The current indicator's series: the municipality's, and the nation's median and quartiles."""
+        own = self._memo(("own", self.indicator, self.municipality_id), lambda: percentiles.municipality_series(
+            self.panel, self.indicator, self.municipality_id))
+        national = self._memo(("national", self.indicator),
+                              lambda: percentiles.national_series(self.panel, self.indicator))
+        return own, national
 
     # ------------------------------------------------------------------ building
     def _check_pillar(self, pillar: str) -> str:
@@ -145,14 +163,18 @@ class KommunprofilApp(MunicipalityDashboard):
         self.map = FigureOutput(self.map_figure())
         self.percentiles = FigureOutput(self.percentile_figure())
         self.series = FigureOutput(self.series_figure())
+        self.percentile_table = widgets.HTML(self.percentile_table_html())
+        self.map_table = widgets.HTML(self.map_table_html())
+        self.series_table = widgets.HTML(self.series_table_html())
         controls = widgets.HBox([self.municipality, self.pillar_choice],
                                 layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         # Side by side on a desktop, one above the other on a phone (each at least 300 px wide).
-        left = widgets.VBox([self.percentiles.widget], layout=widgets.Layout(flex="1 1 520px", min_width="300px"))
-        right = widgets.VBox([self.map.widget], layout=widgets.Layout(flex="1 1 420px", min_width="300px"))
+        left = widgets.VBox([self.percentiles.widget, self.percentile_table],
+                            layout=widgets.Layout(flex="1 1 520px", min_width="300px"))
+        right = widgets.VBox([self.map.widget, self.map_table], layout=widgets.Layout(flex="1 1 420px", min_width="300px"))
         body = widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))
         self._root = self._page([self.intro, controls, self.header, self.status, body, self.indicator_choice,
-                                 self.series.widget], "natsam-kommunprofil")
+                                 chart_with_table(self.series.widget, self.series_table)], "natsam-kommunprofil")
 
     # ------------------------------------------------------------------ figures
     def _note(self, derived: bool = False) -> str:
@@ -163,16 +185,23 @@ class KommunprofilApp(MunicipalityDashboard):
             return label("direction_none", self.lang)
         return label(f"direction_{direction}", self.lang, target=f"{target:g}" if target is not None else "")
 
+    def _map_values(self) -> tuple[pd.Series, int | None]:
+        """The current indicator's values (by municipality id) in its latest well-covered year, and the year."""
+        def compute():
+            year = latest_year(self.panel, self.indicator, self.n_units)
+            rows = self.panel[(self.panel["kpi"] == self.indicator) & (self.panel["gender"] == "T")
+                              & (self.panel["year"] == year)]
+            return rows.set_index("municipality_id")["value"], year
+        return self._memo(("map", self.indicator), compute)
+
     def map_figure(self):
         """The map of the current indicator (latest well-covered year), the municipality outlined."""
         ind = self.catalog.loc[self.indicator]
-        year = latest_year(self.panel, self.indicator, self.n_units)
-        rows = self.panel[(self.panel["kpi"] == self.indicator) & (self.panel["gender"] == "T")
-                          & (self.panel["year"] == year)]
+        values, year = self._map_values()
         direction = None if pd.isna(ind["direction"]) else int(ind["direction"])
         target = None if pd.isna(ind["target"]) else float(ind["target"])
         return maps.municipality_map(
-            rows.set_index("municipality_id")["value"], self.names, note=self._note(False),
+            values, self.names, note=self._note(False),
             title=label("map_title", self.lang, indicator=wrap_label(self._titles()[self.indicator], TITLE_WIDTH, 2),
                         year=year if year is not None else label("no_data", self.lang).lower()),
             colorbar_title=f"{ind['unit']}<br><sub>{self._direction_text(direction, target)}</sub>",
@@ -189,13 +218,38 @@ class KommunprofilApp(MunicipalityDashboard):
 
     def series_figure(self):
         """The current indicator over time: the municipality against the national median and quartiles."""
-        national = percentiles.national_series(self.panel, self.indicator)
-        own = percentiles.municipality_series(self.panel, self.indicator, self.municipality_id)
+        own, national = self._series()
         name = self.names[self.municipality_id]
         title = (f"{wrap_label(self._titles()[self.indicator], TITLE_WIDTH, 2)}"
                  f"<br><sub>{label('series_title', self.lang, name=name)}</sub>")
         return charts.series_chart(own, national, name=name, note=self._note(True),
                                    unit=self.catalog.loc[self.indicator, "unit"], title=title, lang=self.lang)
+
+    # ------------------------------------------------------------------ table views
+    def percentile_table_html(self) -> str:
+        """The percentile chart as a table: per indicator the year, value, national median and percentiles."""
+        table = charts.profile_table(self.profile(), self._titles(), self.lang)
+        title = label("percentile_title", self.lang, name=self.names[self.municipality_id],
+                      pillar=catalog_mod.pillar_label(self.pillar, self.lang))
+        return table_html(list(table.columns), table.to_numpy().tolist(), caption=plain_title(title),
+                          note=self._note(True))
+
+    def map_table_html(self) -> str:
+        """The map as a table: every municipality's value, highest first (it scrolls)."""
+        values, year = self._map_values()
+        table = maps.map_table(values, self.names, self.lang)
+        caption = label("map_title", self.lang, indicator=self._titles()[self.indicator],
+                        year=year if year is not None else label("no_data", self.lang).lower())
+        return table_html(list(table.columns), table.to_numpy().tolist(), caption=caption, note=self._note(False),
+                          max_height="420px")
+
+    def series_table_html(self) -> str:
+        """The time series as a table: per year the municipality, the national median and the middle half."""
+        name = self.names[self.municipality_id]
+        own, national = self._series()
+        table = charts.series_table(own, national, name=name, lang=self.lang)
+        caption = f"{self._titles()[self.indicator]} – {label('series_title', self.lang, name=name)}"
+        return table_html(list(table.columns), table.to_numpy().tolist(), caption=caption, note=self._note(True))
 
     # ------------------------------------------------------------------ text
     def _refresh_text(self) -> None:

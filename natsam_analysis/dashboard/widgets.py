@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Callable
 
 import ipywidgets as widgets
@@ -151,6 +152,17 @@ def table_html(header: list[str], rows: list[list[str]], *, caption: str, note: 
             f'<caption style="text-align:left;font-weight:600;padding:4px 0">{html.escape(caption)}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
             f'<div style="color:#555;font-size:11px;margin-top:4px">{html.escape(note)}</div>')
+
+
+def plain_title(title: str) -> str:
+    """A figure title as one line of text for a table caption: line breaks become " – ", tags go.
+
+    Examples
+    --------
+    >>> plain_title("Lund: percentil per indikator<br><sub>Kompetens</sub>")
+    'Lund: percentil per indikator – Kompetens'
+    """
+    return html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"\s*<br\s*/?>\s*", " – ", title))).strip()
 
 
 def chart_with_table(chart: widgets.Widget, table: widgets.Widget) -> widgets.HBox:

@@ -89,6 +89,21 @@ def _series_traces(municipality: pd.DataFrame, national: pd.DataFrame, *, name: 
     ]
 
 
+def series_table(municipality: pd.DataFrame, national: pd.DataFrame, *, name: str,
+                 lang: str | None = None) -> pd.DataFrame:
+    """The table view of :func:`series_chart`: per year the municipality's value, the national median
+    and the middle half of municipalities (inputs as for the chart), latest year first."""
+    own = municipality.set_index("year")["value"]
+    rows = national.set_index("year").join(own.rename("value"), how="outer").sort_index(ascending=False)
+    return pd.DataFrame({
+        label("year", lang): [str(int(y)) for y in rows.index],
+        name: [_number(v) for v in rows["value"]],
+        label("national_median", lang): [_number(v) for v in rows["median"]],
+        label("national_range", lang): ["–" if pd.isna(a) else f"{_number(a)}–{_number(b)}"
+                                        for a, b in zip(rows["q25"], rows["q75"])],
+    })
+
+
 def coverage_heatmap(cov: pd.DataFrame, titles: Mapping[str, str], *, note: str, lang: str | None = None) -> go.Figure:
     """Heatmap of the share of municipalities with a value, indicator (rows) by year (columns)."""
     y = [f"{k} {shorten(titles.get(k, k), 45)}" for k in cov.index]

@@ -75,6 +75,14 @@ def municipality_map(
     return apply_theme(fig, note=note, lang=lang, title=title)
 
 
+def map_table(values: pd.Series, names: Mapping[str, str], lang: str | None = None) -> pd.DataFrame:
+    """The table view of :func:`municipality_map`: every municipality of ``names`` with its value,
+    highest first, those without a value last."""
+    shown = values.reindex(list(names)).sort_values(ascending=False, na_position="last", kind="stable")
+    return pd.DataFrame({label("municipality", lang): [names[m] for m in shown.index],
+                         label("value", lang): ["–" if pd.isna(v) else f"{float(v):.4g}" for v in shown]})
+
+
 def base_trace(names: Mapping[str, str], geojson: dict | str, lang: str | None = None) -> go.Choropleth:
     """Every municipality of ``names`` in light grey, "Uppgift saknas" on hover: the map's background."""
     all_ids = list(names)
