@@ -245,7 +245,7 @@ body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica N
  color:#1a1a1a;background:#f4f6f8;line-height:1.5}
 html[lang=sv] .i18n-en,html[lang=en] .i18n-sv{display:none!important}
 a{color:#0b4f8a}
-a:focus-visible,button:focus-visible{outline:3px solid #e69f00;outline-offset:2px}
+a:focus-visible,button:focus-visible{outline:3px solid #0b4f8a;outline-offset:2px}
 .wrap{max-width:1200px;margin:0 auto;padding:0 16px}
 .site-header{background:#0b3d66;color:#fff;padding:12px 0 20px}
 .site-header .bar{display:flex;justify-content:space-between;align-items:center;gap:12px}
@@ -261,7 +261,7 @@ main h2{font-size:1.4rem;margin:8px 0 12px}
 .card{position:relative;background:#fff;border:1px solid #c9d1d9;border-radius:6px;overflow:hidden;display:flex;
  flex-direction:column}
 .card:hover{border-color:#0b4f8a;box-shadow:0 2px 8px rgba(0,0,0,.15)}
-.card:focus-within{outline:3px solid #e69f00;outline-offset:2px}
+.card:focus-within{outline:3px solid #0b4f8a;outline-offset:2px}
 .card img{display:block;width:100%;height:auto;aspect-ratio:480/300;border-bottom:1px solid #c9d1d9;background:#e9edf1}
 .card .body{padding:12px 16px 16px}
 .card h3{margin:0 0 6px;font-size:1.2rem}
