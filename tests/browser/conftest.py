@@ -64,6 +64,27 @@ class PageRecord:
     requests: list[str] = field(default_factory=list)
 
 
+#: A plotly figure in a page.
+PLOT = ".js-plotly-plot"
+#: A drawn mark of any trace type the dashboards and notebooks use (bars, lines, points, violins,
+#: funnels, sankey nodes, map areas, heatmap cells).
+MARKS = (".barlayer .point path, .scatterlayer .js-line, .scatterlayer .point, .violinlayer path, "
+         ".funnellayer .point path, .sankey .sankey-node, .choroplethlayer path.choroplethlocation, "
+         ".scattergeolayer .point, .heatmaplayer .hm image")
+
+
+def wait_until_drawn(page, n_figures: int, timeout: float) -> list[dict]:
+    """Wait until ``n_figures`` figures are drawn, each with marks (an output that failed to render
+    shows no plot at all); return each figure's number of marks and its width on screen."""
+    page.wait_for_function(
+        f"""() => {{
+            const plots = Array.from(document.querySelectorAll('{PLOT}'));
+            return plots.length >= {n_figures} && plots.every(gd => gd.querySelectorAll('{MARKS}').length > 0);
+        }}""", timeout=timeout)
+    return page.evaluate(f"""() => Array.from(document.querySelectorAll('{PLOT}')).map(gd => ({{
+        marks: gd.querySelectorAll('{MARKS}').length, width: gd.getBoundingClientRect().width}}))""")
+
+
 #: The two screens every dashboard is checked on.
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}

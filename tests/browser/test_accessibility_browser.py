@@ -22,8 +22,8 @@ which the figures are redrawn.
 from __future__ import annotations
 
 import pytest
-from conftest import PHONE
-from test_dashboards_render_browser import DASHBOARDS, MARKS, PLOT, TIMEOUT
+from conftest import PHONE, PLOT, wait_until_drawn
+from test_dashboards_render_browser import DASHBOARDS, TIMEOUT
 
 from natsam_analysis.viz.colours import contrast_ratio
 
@@ -84,11 +84,7 @@ def open_dashboard(page, voila, notebook: str) -> None:
     root, n_figures, _ = DASHBOARDS[notebook]
     page.goto(voila.url(notebook), timeout=TIMEOUT)
     page.wait_for_selector(root, timeout=TIMEOUT)
-    page.wait_for_function(
-        f"""() => {{
-            const plots = Array.from(document.querySelectorAll('{PLOT}'));
-            return plots.length >= {n_figures} && plots.every(gd => gd.querySelectorAll('{MARKS}').length > 0);
-        }}""", timeout=TIMEOUT)
+    wait_until_drawn(page, n_figures, TIMEOUT)
 
 
 def axe_violations(page) -> list[str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import plotly.offline
 import pytest
-from conftest import DESKTOP, PHONE
+from conftest import DESKTOP, MARKS, PHONE, PLOT, wait_until_drawn
 
 from natsam_analysis import config
 from natsam_analysis.dashboard import site
@@ -23,7 +23,6 @@ from natsam_analysis.i18n import DEMO_NOTE, label
 from natsam_analysis.panel import is_synthetic
 from natsam_analysis.serve import start_page_url
 
-PLOT = ".js-plotly-plot"
 TIMEOUT = 90_000  # ms: kernel start plus first execution on a slow CI machine
 #: dashboard -> (its root element, how many figures it shows, how many of them are maps)
 DASHBOARDS = {
@@ -36,9 +35,6 @@ DASHBOARDS = {
 }
 #: The header's most height on a phone (px of 844): the charts start on the first screen.
 PHONE_HEADER_MAX = 200
-#: What counts as a drawn mark in a plot: bars, line paths, scatter points, map areas, heatmap cells.
-MARKS = (".barlayer .point path, .scatterlayer .js-line, .scatterlayer .point, "
-         ".choroplethlayer path.choroplethlocation, .scattergeolayer .point, .heatmaplayer .hm image")
 
 
 def test_every_dashboard_is_covered():
@@ -52,12 +48,7 @@ def test_dashboard_draws_every_chart(page, voila, notebook):
     root, n_figures, n_maps = DASHBOARDS[notebook]
     page.goto(voila.url(notebook), timeout=TIMEOUT)
     page.wait_for_selector(root, timeout=TIMEOUT)
-    # every figure drawn with marks (an output that failed to render shows no plot at all)
-    page.wait_for_function(
-        f"""() => {{
-            const plots = Array.from(document.querySelectorAll('{PLOT}'));
-            return plots.length >= {n_figures} && plots.every(gd => gd.querySelectorAll('{MARKS}').length > 0);
-        }}""", timeout=TIMEOUT)
+    wait_until_drawn(page, n_figures, TIMEOUT)
     figures = page.evaluate(f"""() => Array.from(document.querySelectorAll('{PLOT}')).map(gd => {{
         const size = gd._fullLayout._size;
         const frame = gd.getBoundingClientRect();

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from conftest import PLOT
 from fakes.kolada_fake import KoladaFake
 from fakes.server import FakeServer
 from refdata import reference_path
@@ -20,7 +21,6 @@ from natsam_analysis.serve import VoilaServer, free_port, prepare_data, prepare_
 from natsam_analysis.sources import sync
 from natsam_analysis.sources.kolada import KoladaClient
 
-PLOT = ".js-plotly-plot"
 TIMEOUT = 90_000
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 
 import yaml
+from conftest import PLOT
 
 from natsam_analysis.i18n import DEMO_NOTE
 from natsam_analysis.panel import is_synthetic, load_panel
 
-PLOT = ".js-plotly-plot"
 ROOT = ".natsam-indexutforskaren"
 TIMEOUT = 90_000  # ms: kernel start plus first execution on a slow CI machine
 

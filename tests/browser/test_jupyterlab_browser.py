@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_dashboards_render_browser import MARKS, PLOT
+from conftest import MARKS, PLOT, wait_until_drawn
 
 from natsam_analysis import config
 from natsam_analysis.lab import LabServer, free_port
@@ -106,10 +106,7 @@ def test_overview_notebook_runs_and_draws_every_figure_in_jupyterlab(page, lab):
     assert n_figures > 0, "the notebook produced no plotly figure"
 
     # each of them drawn by jupyterlab-plotly, with marks, within its output area
-    page.wait_for_function(f"""() => {{
-        const plots = Array.from(document.querySelectorAll('{PLOT}'));
-        return plots.length >= {n_figures} && plots.every(gd => gd.querySelectorAll('{MARKS}').length > 0);
-    }}""", timeout=RUN_TIMEOUT)
+    wait_until_drawn(page, n_figures, RUN_TIMEOUT)
     figures = page.evaluate(f"""() => Array.from(document.querySelectorAll('{PLOT}')).map(gd => ({{
         marks: gd.querySelectorAll('{MARKS}').length,
         byExtension: gd.classList.contains('jp-RenderedPlotly'),

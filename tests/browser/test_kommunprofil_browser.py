@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from conftest import PLOT
 
 from natsam_analysis import catalog
 from natsam_analysis.i18n import DEMO_NOTE
 from natsam_analysis.panel import is_synthetic, load_panel
 
-PLOT = ".js-plotly-plot"
 TIMEOUT = 90_000  # ms: kernel start plus first execution on a slow CI machine
 
 

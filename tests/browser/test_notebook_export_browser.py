@@ -13,18 +13,12 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import pytest
-from conftest import DESKTOP, PHONE
+from conftest import DESKTOP, PHONE, wait_until_drawn
 
 from natsam_analysis import config, notebooks
 from natsam_analysis.i18n import DEMO_NOTE
 from natsam_analysis.panel import is_synthetic, load_panel
 
-PLOT = ".js-plotly-plot"
-#: A drawn mark of any trace type the notebooks use (bars, lines, points, violins, funnels, sankey
-#: nodes, map areas, heatmap cells).
-MARKS = (".barlayer .point path, .scatterlayer .js-line, .scatterlayer .point, .violinlayer path, "
-         ".funnellayer .point path, .sankey .sankey-node, .choroplethlayer path.choroplethlocation, "
-         ".scattergeolayer .point, .heatmaplayer .hm image")
 NOTEBOOKS = sorted(p.name for p in config.notebooks_dir().glob("*.ipynb"))
 TIMEOUT = 30_000
 
@@ -64,13 +58,7 @@ def test_exported_page_draws_every_figure_offline(page, exported, notebook):
     result = exported[notebook]
     refused = offline(page)
     page.goto(result.html.as_uri())
-    page.wait_for_function(
-        f"""() => {{
-            const plots = Array.from(document.querySelectorAll('{PLOT}'));
-            return plots.length >= {result.figures} && plots.every(gd => gd.querySelectorAll('{MARKS}').length > 0);
-        }}""", timeout=TIMEOUT)
-    drawn = page.evaluate(f"""() => Array.from(document.querySelectorAll('{PLOT}')).map(gd => ({{
-        marks: gd.querySelectorAll('{MARKS}').length, width: gd.getBoundingClientRect().width}}))""")
+    drawn = wait_until_drawn(page, result.figures, TIMEOUT)
     assert len(drawn) == result.figures
     assert page.locator(".natsam-figure-missing").count() == 0
     assert refused == [], f"the page asked the network for {refused}"

@@ -16,8 +16,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse
 
 import pytest
-from conftest import DESKTOP, PHONE
-from test_notebook_export_browser import MARKS, PLOT, TIMEOUT, offline
+from conftest import DESKTOP, PHONE, wait_until_drawn
+from test_notebook_export_browser import TIMEOUT, offline
 
 from natsam_analysis import reports
 from natsam_analysis.i18n import DEMO_NOTE
@@ -59,22 +59,11 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def drawn(page, n: int) -> list[dict]:
-    """Wait until ``n`` figures are drawn (each with marks); return each figure's marks and width."""
-    page.wait_for_function(
-        f"""() => {{
-            const plots = Array.from(document.querySelectorAll('{PLOT}'));
-            return plots.length >= {n} && plots.every(gd => gd.querySelectorAll('{MARKS}').length > 0);
-        }}""", timeout=TIMEOUT)
-    return page.evaluate(f"""() => Array.from(document.querySelectorAll('{PLOT}')).map(gd => ({{
-        marks: gd.querySelectorAll('{MARKS}').length, width: gd.getBoundingClientRect().width}}))""")
-
-
 @pytest.mark.parametrize("page", [DESKTOP, PHONE], indirect=True, ids=["desktop", "phone"])
 def test_the_report_draws_every_figure_offline_with_the_demo_note(page, report):
     refused = offline(page)
     page.goto(report.html.as_uri())
-    figures = drawn(page, report.figures)
+    figures = wait_until_drawn(page, report.figures, TIMEOUT)
     assert len(figures) == report.figures >= 12
     assert page.locator(".natsam-figure-missing").count() == 0
     assert refused == [], f"the report asked the network for {refused}"
@@ -106,7 +95,7 @@ def test_the_site_lists_its_municipalities_and_a_link_opens_a_page_that_draws(pa
     page.click("#natsam-municipalities a:text('Kiruna')")
     page.wait_for_url("**/kommuner/kiruna.html")
     kiruna = next(p for p in site.pages if p.municipality_id == "2584")
-    assert len(drawn(page, kiruna.figures)) == kiruna.figures
+    assert len(wait_until_drawn(page, kiruna.figures, TIMEOUT)) == kiruna.figures
     assert all(urlparse(u).hostname == "127.0.0.1" for u in page.record.requests if urlparse(u).scheme.startswith("http"))
     assert any(u.endswith("/assets/plotly-natsam.min.js") for u in page.record.requests)
     page.assert_clean()
@@ -120,7 +109,7 @@ def test_the_site_works_from_files_too(page, site):
     page.goto(site.index.as_uri())
     page.click("#natsam-municipalities a:text('Lund')")
     lund = next(p for p in site.pages if p.municipality_id == "1281")
-    figures = drawn(page, lund.figures)
+    figures = wait_until_drawn(page, lund.figures, TIMEOUT)
     assert all(0 < f["width"] <= PHONE["width"] for f in figures)
     assert refused == []
     page.assert_clean()

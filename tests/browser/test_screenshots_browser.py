@@ -20,9 +20,9 @@ import json
 import os
 
 import pytest
-from conftest import DESKTOP, PHONE
+from conftest import DESKTOP, PHONE, PLOT, wait_until_drawn
 from PIL import Image, PngImagePlugin
-from test_dashboards_render_browser import DASHBOARDS, MARKS, PLOT, TIMEOUT
+from test_dashboards_render_browser import DASHBOARDS, TIMEOUT
 
 from natsam_analysis.dashboard import site
 from natsam_analysis.serve import prepare_start_page, start_page_url
@@ -55,11 +55,7 @@ def _open(page, voila, name: str) -> None:
         root, n_figures, _ = DASHBOARDS[name]
         page.goto(voila.url(name), timeout=TIMEOUT)
         page.wait_for_selector(root, timeout=TIMEOUT)
-        page.wait_for_function(
-            f"""() => {{
-                const plots = Array.from(document.querySelectorAll('{PLOT}'));
-                return plots.length >= {n_figures} && plots.every(gd => gd.querySelectorAll('{MARKS}').length > 0);
-            }}""", timeout=TIMEOUT)
+        wait_until_drawn(page, n_figures, TIMEOUT)
     page.evaluate("() => document.fonts.ready")
     page.mouse.move(0, 0)
     # two animation frames: the last drawing is on screen

@@ -10,8 +10,8 @@ and leads back to the start page.
 from __future__ import annotations
 
 import pytest
-from conftest import DESKTOP, PHONE
-from test_dashboards_render_browser import DASHBOARDS, MARKS, PLOT, TIMEOUT
+from conftest import DESKTOP, PHONE, wait_until_drawn
+from test_dashboards_render_browser import DASHBOARDS, TIMEOUT
 
 from natsam_analysis import config
 from natsam_analysis.dashboard import site
@@ -100,11 +100,7 @@ def test_card_opens_its_dashboard_and_the_header_leads_back(page, voila, noteboo
     page.locator(".card", has=page.locator(f'a[href$="{notebook}"]')).click()
     page.wait_for_url(voila.url(notebook), timeout=TIMEOUT)
     page.wait_for_selector(root, timeout=TIMEOUT)
-    page.wait_for_function(
-        f"""() => {{
-            const plots = Array.from(document.querySelectorAll('{PLOT}'));
-            return plots.length >= {n_figures} && plots.every(gd => gd.querySelectorAll('{MARKS}').length > 0);
-        }}""", timeout=TIMEOUT)
+    wait_until_drawn(page, n_figures, TIMEOUT)
     header = page.locator(f"{root} .natsam-site-header")
     assert header.locator("h1").inner_text().strip() == entry.title("sv")
     assert page.locator("h1").count() == 1
