@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -48,17 +48,17 @@ def municipality_map(
 ) -> go.Figure:
     """A choropleth of ``values`` (indexed by municipality id) over all 290 municipalities.
 
-    Municipalities without a value are drawn in light grey ("Uppgift saknas"); ``highlight`` outlines
+    Municipalities without a value are drawn in light grey ("Uppgift saknas"; only they: a
+    municipality drawn twice would double the map's cost in the browser); ``highlight`` outlines
     one municipality and marks it with a labelled point (small municipalities stay visible). The colour
     scale runs so that darker is better when ``direction`` is -1 and diverges around ``target`` when
     ``direction`` is 0. ``geojson`` defaults to :func:`natsam_analysis.geography.municipality_geojson_url`.
     Traces: 0 base, 1 data, 2 outline, 3 marker.
     """
     geojson = geography.municipality_geojson_url() if geojson is None else geojson
-    all_ids = list(names)
     shown = values.dropna()
     traces = [
-        base_trace(names, geojson, lang),
+        base_trace(names, geojson, lang, without=shown.index),
         go.Choropleth(
             geojson=geojson, locations=shown.index.tolist(), z=shown.to_numpy(dtype=float),
             text=[names.get(m, m) for m in shown.index], marker={"line": _LINE}, name="data",
@@ -83,11 +83,14 @@ def map_table(values: pd.Series, names: Mapping[str, str], lang: str | None = No
                          label("value", lang): ["–" if pd.isna(v) else f"{float(v):.4g}" for v in shown]})
 
 
-def base_trace(names: Mapping[str, str], geojson: dict | str, lang: str | None = None) -> go.Choropleth:
-    """Every municipality of ``names`` in light grey, "Uppgift saknas" on hover: the map's background."""
-    all_ids = list(names)
+def base_trace(names: Mapping[str, str], geojson: dict | str, lang: str | None = None, *,
+               without: Iterable[str] = ()) -> go.Choropleth:
+    """The municipalities of ``names`` other than ``without`` (those drawn by another trace) in light
+    grey, "Uppgift saknas" on hover: the map's background."""
+    drawn = set(without)
+    ids = [m for m in names if m not in drawn]
     return go.Choropleth(
-        geojson=geojson, locations=all_ids, z=np.zeros(len(all_ids)), text=[names[m] for m in all_ids],
+        geojson=geojson, locations=ids, z=np.zeros(len(ids)), text=[names[m] for m in ids],
         colorscale=[[0, NO_DATA], [1, NO_DATA]], showscale=False, marker={"line": _LINE}, name="base",
         hovertemplate="<b>%{text}</b><br>" + label("no_data", lang) + "<extra></extra>", showlegend=False,
     )

@@ -123,7 +123,7 @@ def cluster_map(
     cluster are grey. ``highlight`` outlines one municipality and labels it.
     """
     geojson = geography.municipality_geojson_url() if geojson is None else geojson
-    traces = [base_trace(names, geojson, lang)]
+    traces = [base_trace(names, geojson, lang, without=clusters.dropna().index)]
     for i, number in enumerate(sorted(clusters.dropna().unique())):
         members = clusters.index[clusters == number].tolist()
         colour = PALETTE[i % len(PALETTE)]

@@ -82,7 +82,7 @@ def test_initial_figures_are_consistent(app, shown):
     m = app.map.figure
     assert [t.name for t in m.data] == ["base", "data", "outline", "marker"]
     assert tuple(m.data[maps.OUTLINE].locations) == ("0180",)
-    assert len(m.data[maps.BASE].locations) == 290
+    assert len(m.data[maps.BASE].locations) + len(m.data[maps.DATA].locations) == 290
     assert percentile_title(app) == "Stockholm: percentil per indikator<br><sub>Kompetens</sub>"
     assert app.series.figure.data[-1].name == "Stockholm"
     assert len(bars(app).y) == len(catalog_mod.indicators_of(app.pillar))

@@ -159,15 +159,17 @@ def test_legend_above_makes_a_row_of_room_per_entry():
 # the map
 
 
-def test_map_traces_base_has_every_municipality_data_only_values(names, map_values):
+def test_map_traces_base_has_the_municipalities_without_values_data_the_others(names, map_values):
     fig = maps.municipality_map(map_values, names, note="n")
     assert len(fig.data) == 2  # no highlight: no outline, no marker
     base, data = fig.data[maps.BASE], fig.data[maps.DATA]
     assert (base.name, data.name) == ("base", "data")
-    assert len(base.locations) == 290 and set(base.locations) == set(names)
-    assert list(base.text) == [names[m] for m in base.locations]
     shown = map_values.dropna()
     assert 0 < len(shown) < 290
+    # each municipality drawn once: grey without a value, coloured with one
+    assert set(base.locations) == set(names) - set(shown.index)
+    assert len(base.locations) + len(shown) == 290
+    assert list(base.text) == [names[m] for m in base.locations]
     assert list(data.locations) == shown.index.tolist()
     np.testing.assert_array_equal(np.asarray(data.z, dtype=float), shown.to_numpy())
     assert list(data.text) == [names[m] for m in shown.index]

@@ -72,4 +72,5 @@ def test_cluster_map_has_one_legend_entry_per_cluster(data_dir):
     legend = [t for t in fig.data if t.showlegend]
     assert [t.name for t in legend] == [f"Kluster {c} (n = {(clusters == c).sum()})" for c in (1, 2)]
     assert sum(len(t.locations) for t in legend) == 290
+    assert len(fig.data[0].locations) == 0, "every municipality has a cluster: none drawn twice"
     assert fig.data[-1].text == ("Lund",)
