@@ -46,14 +46,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from natsam_analysis import config
-from natsam_analysis.serve import (
-    DEFAULT_POOL_SIZE,
-    POOL_FILL_DELAY,
-    VoilaServer,
-    free_port,
-    prepare_data,
-    prepare_index,
-)
+from natsam_analysis.serve import DEFAULT_POOL_SIZE, VoilaServer, free_port, prepare_data, prepare_index
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -70,29 +63,27 @@ MARKS = ", ".join(f".js-plotly-plot {mark}" for mark in MARK.split(", "))
 #: Seconds without a new draw after which a redraw counts as finished.
 QUIET = 1.0
 REDRAW_TIMEOUT = 20.0
-#: When the last page was requested (time.monotonic()); its ready kernel is replaced POOL_FILL_DELAY later.
-LAST_REQUEST = [0.0]
+#: Seconds to wait for the server to have its kernels (a page's own and every ready kernel).
+SETTLE_TIMEOUT = 60.0
 #: The municipality chosen in the redraw test (another one if the dashboard starts on it).
 OTHER_MUNICIPALITIES = ("Kiruna (2584)", "Lund (1281)")
 
 # Recorded in every page from its start: when widgets first appear, when marks are first drawn, and
-# every completed plotly.js draw (plotly_afterplot) of every figure.
+# every completed plotly.js draw (plotly_afterplot) of every figure. The page is looked at once per
+# animation frame after a change, in the frame's callback: what is found there is painted in that
+# frame. (Looking at every change cost a dashboard about 0.15 s more than an empty page.)
 PAGE_PROBE = """
 (() => {
   const probe = window.__natsamBench = {marks: {}, draws: []};
   const mark = (name) => { if (!(name in probe.marks)) probe.marks[name] = performance.now(); };
-  // shown: the next animation frame after it is in the page (the frame that paints it)
-  const shown = (name) => {
-    if (name in probe.marks || probe.marks['_' + name]) return;
-    probe.marks['_' + name] = true;
-    requestAnimationFrame(() => mark(name));
-  };
+  const visible = (e) => e && e.checkVisibility();
+  let queued = false;
   const check = () => {
-    const visible = (e) => e && e.checkVisibility();
-    if (visible(document.querySelector('.jupyter-widgets'))) shown('widgets');
-    if (Array.from(document.querySelectorAll(%(marks)s)).some(visible)) shown('first_plot');
-    if (!('_empty' in probe.marks) && Array.from(document.querySelectorAll('.jp-OutputArea-output'))
-          .some(e => visible(e) && e.textContent.includes(%(empty)s))) shown('empty');
+    queued = false;
+    if (!('widgets' in probe.marks) && visible(document.querySelector('.jupyter-widgets'))) mark('widgets');
+    if (!('first_plot' in probe.marks) && Array.from(document.querySelectorAll(%(marks)s)).some(visible)) mark('first_plot');
+    if (!('empty' in probe.marks) && Array.from(document.querySelectorAll('.jp-OutputArea-output'))
+          .some(e => visible(e) && e.textContent.includes(%(empty)s))) mark('empty');
     for (const gd of document.querySelectorAll('.js-plotly-plot')) {
       if (!gd.__natsamBench && gd.on) {
         gd.__natsamBench = true;
@@ -100,8 +91,9 @@ PAGE_PROBE = """
       }
     }
   };
-  new MutationObserver(check).observe(document, {subtree: true, childList: true, attributes: true,
-                                                 attributeFilter: ['class']});
+  new MutationObserver(() => {
+    if (!queued) { queued = true; requestAnimationFrame(check); }
+  }).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['class']});
 })();
 """ % {"marks": repr(MARKS), "empty": repr(EMPTY_MARKER)}
 
@@ -148,13 +140,14 @@ def server_processes(server: VoilaServer) -> list[psutil.Process]:
     return [root, *root.children(recursive=True)]
 
 
-def settle(server: VoilaServer, *, threshold: float = 10.0, timeout: float = 30.0) -> None:
-    """Wait until the server is idle: the kernel that replaces the last one a page took has been
-    started (``POOL_FILL_DELAY`` after that page's request), and none of the server's processes (Voila
-    and its kernels) is above ``threshold`` % of a core for two windows of 0.25 s in a row (or
-    ``timeout`` seconds)."""
-    time.sleep(max(0.0, LAST_REQUEST[0] + POOL_FILL_DELAY + 0.5 - time.monotonic()))
+def settle(server: VoilaServer, kernels: int, *, threshold: float = 10.0, timeout: float = SETTLE_TIMEOUT) -> None:
+    """Wait until the server is idle: it runs ``kernels`` kernels (every ready kernel, the one that
+    replaces the kernel the last page took included, and those of the pages still open), and none of
+    its processes (Voila and its kernels) is above ``threshold`` % of a core for two windows of 0.25 s
+    in a row (or ``timeout`` seconds)."""
     deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(kernel_processes(server)) != kernels:
+        time.sleep(0.1)
     quiet = 0
     while time.monotonic() < deadline and quiet < 2:
         procs = server_processes(server)
@@ -214,7 +207,6 @@ def open_page(browser, url: str, *, dashboard: bool):
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.add_init_script(PAGE_PROBE)
-    LAST_REQUEST[0] = time.monotonic()
     start = time.perf_counter()
     page.goto(url, timeout=TIMEOUT)
     page.wait_for_selector(MARKS if dashboard else f"text={EMPTY_MARKER}", timeout=TIMEOUT, state="visible")
@@ -232,6 +224,11 @@ def open_page(browser, url: str, *, dashboard: bool):
             every = time.perf_counter() - start
         except PlaywrightTimeout:
             every = None
+    # the page tells the server it has drawn: the successor of its ready kernel starts now
+    try:
+        page.wait_for_function("() => window.natsamPageDrawn === true", timeout=ALL_DRAWN_TIMEOUT)
+    except PlaywrightTimeout:
+        print(f"\n  {url}: the page never reported that it had drawn", flush=True)
     return context, page, first, every
 
 
@@ -358,9 +355,10 @@ def main(argv: list[str] | None = None) -> int:
                 sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             urls = {EMPTY: server.url("tom.ipynb"), **{name: server.url(f"{name}.ipynb") for name in names}}
+            ready = args.pool_size * len(urls)  # ready kernels, one pool per notebook
             for run in range(args.runs + 1):  # the first round warms up (browser caches) and is not counted
                 for name, url in urls.items():
-                    settle(server)
+                    settle(server, ready)
                     context, page, t_first, t_every = open_page(browser, url, dashboard=name != EMPTY)
                     if run:
                         marks = page.evaluate(TIMELINE)
@@ -374,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
                             if mem:
                                 memory[name].append(mem)
                             for change, do, undo in changes(page):
-                                settle(server)
+                                settle(server, ready + 1)  # with this page's kernel
                                 since = page.evaluate("performance.now()")
                                 do()
                                 redraws[name].setdefault(change, []).append(wait_for_redraw(page, since))
@@ -385,9 +383,8 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(0.3)  # (the page's shutdown request goes out as it closes)
                     context.close()
                     print(".", end="", flush=True)
-            settle(server)
+            settle(server, ready)
             pool = [(p.memory_full_info().uss / 2**20) for p in kernel_processes(server)]
-            ready = args.pool_size * (len(names) + 1)
             browser.close()
     print()
     report(names, first, wall, every, timeline, steps, redraws, memory, (pool, ready), args)

@@ -57,11 +57,13 @@ START_DASHBOARD = "kommunprofil.ipynb"
 #: Kernels kept ready per dashboard, each having run its notebook already (Voila's preheated
 #: kernels): a viewer gets a finished page instead of waiting for a kernel to start and run it.
 DEFAULT_POOL_SIZE = 1
-#: Seconds after a viewer took a ready kernel before its successor is started (Voila's default: 1):
-#: starting a kernel and running a notebook would otherwise compete with that viewer's page, which
-#: needs about two seconds. A viewer who comes sooner waits for that successor; serve many viewers
-#: with a larger pool (``natsam serve --pool-size``).
-POOL_FILL_DELAY = 2
+#: Voila's own delay before the successor of a ready kernel a viewer took is started (its default: 1 s).
+#: None: the successor waits instead until that viewer's page has drawn (at most
+#: ``voila_app.REFILL_TIMEOUT`` seconds; see :mod:`natsam_analysis.dashboard.voila_app`), since
+#: starting a kernel and running a notebook would compete with the page while it loads. A viewer who
+#: comes meanwhile takes the successor and waits for it; serve many viewers with a larger pool
+#: (``natsam serve --pool-size``).
+POOL_FILL_DELAY = 0
 #: JupyterLab extensions a dashboard page does not load: the dashboards draw their figures with
 #: the template's partial plotly.js, so jupyterlab-plotly's full 4.8 MB bundle is not needed, and
 #: they show no code, so no syntax-highlighting theme.

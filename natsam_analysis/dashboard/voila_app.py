@@ -20,6 +20,12 @@ Voila 0.5 with these changes:
   answering its pings). Voila keeps the culler off ready kernels. A ready kernel may have waited
   longer than the timeout, so its idle time starts again when a page takes it, and a kernel no page
   has connected to yet is culled only after :data:`CONNECT_GRACE` as well.
+- **A ready kernel's successor starts once the page has drawn.** Voila starts the successor of a
+  ready kernel a page took after a fixed delay, in the middle of that page's loading on a slow
+  server (where starting a kernel and running the notebook compete with the page for the
+  processors). Here it waits until the page reports that it has drawn (the template's
+  ``natsam-drawn.js`` posts to :class:`PageDrawnHandler`), at most ``refill_timeout`` seconds, and
+  starts at once when another viewer takes it from the pool (that viewer is waiting for it).
 - **A clean 404** for template file paths that leave the template's ``static`` folder
   (:class:`TemplateFileHandler`; Voila's own handler fails on them with an error).
 
@@ -40,8 +46,10 @@ from typing import Any
 
 import tornado.web
 from jupyter_server._tz import utcnow
+from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-from traitlets import Integer
+from jupyter_server.utils import url_path_join
+from traitlets import Float, Integer
 from voila.app import Voila
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
@@ -53,6 +61,13 @@ BUSY_RETRY_AFTER = 30
 CONNECT_GRACE = 60
 #: The busy page, a file of the ``natsam`` template (rendered by Voila's template environment).
 BUSY_TEMPLATE = "busy.html"
+#: Seconds the successor of a ready kernel a page took waits at most for that page to report that
+#: it has drawn (a page that never reports: closed early, scripts off).
+REFILL_TIMEOUT = 10.0
+#: Seconds between two looks at whether a waiting successor has been taken by a viewer.
+REFILL_POLL = 0.05
+#: Where a page reports that it has drawn (``POST``, with ``kernel_id``), below the server's base URL.
+PAGE_DRAWN_PATH = "natsam/drawn"
 
 
 class KernelLimitReached(Exception):
@@ -73,8 +88,15 @@ class DashboardKernelManager(AsyncMappingKernelManager):
              "Voila's pools are not counted; a request beyond the limit gets the busy page.",
     )
 
+    refill_timeout = Float(
+        REFILL_TIMEOUT, config=True,
+        help="Seconds the successor of a ready kernel a page took waits at most for that page to "
+             "report that it has drawn before it starts (at once when another viewer takes it).",
+    )
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._drawn: dict[str, asyncio.Event] = {}  # notebook -> set when one of its pages has drawn
         self._starting: set[str] = set()
         self._pool_kernel: weakref.WeakKeyDictionary[asyncio.Task, str] = weakref.WeakKeyDictionary()
         self._seen_pool_tasks: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
@@ -119,7 +141,10 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         Kernels for Voila's pools (started with ``VOILA_PREHEAT=True`` in their environment) are
         always started; the limit applies when a page takes them.
         """
-        for_pool = (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True"
+        env = kwargs.get("env") or {}
+        for_pool = env.get("VOILA_PREHEAT") == "True"
+        if for_pool and "VOILA_REQUEST_URL" in env:  # the successor of a ready kernel a page took
+            await self.wait_for_page_drawn()
         if not for_pool and self.kernel_limit_reached():
             raise KernelLimitReached(f"{self.max_kernels} viewers' kernels are running")
         kernel_id = kernel_id or self.new_kernel_id(**kwargs)
@@ -131,6 +156,42 @@ class DashboardKernelManager(AsyncMappingKernelManager):
             return await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
         finally:
             self._starting.discard(kernel_id)
+
+    def _pool_of(self, task: asyncio.Task | None) -> str | None:
+        """The notebook in whose pool ``task`` waits, ``None`` once a page has taken it."""
+        return next((notebook for notebook, pool in getattr(self, "_pools", {}).items() if task in pool), None)
+
+    async def wait_for_page_drawn(self) -> None:
+        """Wait until a page of this pool's notebook has drawn (:meth:`page_drawn`), a viewer has
+        taken this pool task (it waits for the kernel), or ``refill_timeout`` seconds have passed."""
+        task = asyncio.current_task()
+        notebook = self._pool_of(task)
+        if notebook is None:
+            return
+        drawn = self._drawn.setdefault(notebook, asyncio.Event())
+        deadline = asyncio.get_running_loop().time() + self.refill_timeout
+        try:
+            while self._pool_of(task) is not None and not drawn.is_set():
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    break
+                try:
+                    await asyncio.wait_for(drawn.wait(), min(REFILL_POLL, left))
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            if self._drawn.get(notebook) is drawn:
+                del self._drawn[notebook]
+
+    def page_drawn(self, kernel_id: str) -> bool:
+        """A page with ``kernel_id`` has drawn: the successor waiting for it may start. Whether the
+        kernel is one of this server's dashboard kernels."""
+        notebook = getattr(self, "_get_notebook_from_kernel", lambda _: None)(kernel_id)
+        if notebook is None:
+            return False
+        if notebook in self._drawn:
+            self._drawn[notebook].set()
+        return True
 
     def notify_connect(self, kernel_id: str) -> None:
         super().notify_connect(kernel_id)
@@ -186,6 +247,21 @@ class DashboardHandler(TornadoVoilaHandler):
         self.finish(self.render_template(BUSY_TEMPLATE, retry_after=BUSY_RETRY_AFTER))
 
 
+class PageDrawnHandler(JupyterHandler):
+    """``POST <base>/natsam/drawn?kernel_id=...``: a dashboard page has drawn (the template's
+    ``natsam-drawn.js``), so the successor of the ready kernel it took may start. 204; 404 for a
+    kernel that is not a dashboard's. Like every ``POST``, it needs the page's XSRF token."""
+
+    @tornado.web.authenticated
+    def post(self) -> None:
+        manager = self.kernel_manager
+        kernel_id = self.get_argument("kernel_id")
+        if not isinstance(manager, DashboardKernelManager) or not manager.page_drawn(kernel_id):
+            raise tornado.web.HTTPError(404)
+        self.set_status(204)
+        self.finish()
+
+
 class TemplateFileHandler(TemplateStaticFileHandler):
     """Voila's template files (``/voila/templates/<template>/static/<file>``); any other path is a 404.
 
@@ -201,14 +277,16 @@ class TemplateFileHandler(TemplateStaticFileHandler):
 
 
 class DashboardVoila(Voila):
-    """Voila, with :class:`DashboardHandler` serving the dashboards (``/voila/render/...``) and
-    :class:`TemplateFileHandler` the template's files."""
+    """Voila, with :class:`DashboardHandler` serving the dashboards (``/voila/render/...``),
+    :class:`TemplateFileHandler` the template's files and :class:`PageDrawnHandler` the pages' reports."""
 
     #: Voila's handlers and what replaces them.
     handler_classes = {TornadoVoilaHandler: DashboardHandler, TemplateStaticFileHandler: TemplateFileHandler}
 
     def init_handlers(self) -> list:
-        return [(rule[0], self.handler_classes.get(rule[1], rule[1]), *rule[2:]) for rule in super().init_handlers()]
+        handlers = [(rule[0], self.handler_classes.get(rule[1], rule[1]), *rule[2:]) for rule in super().init_handlers()]
+        # first: a single notebook's server ends with a catch-all rule
+        return [(url_path_join(self.server_url, PAGE_DRAWN_PATH), PageDrawnHandler), *handlers]
 
 
 main = DashboardVoila.launch_instance

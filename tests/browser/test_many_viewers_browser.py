@@ -2,7 +2,8 @@
 
 A server of its own, started as ``natsam serve`` starts it but with a limit of one viewer's kernel
 and culling shortened to seconds, serving a small widget notebook (one ready kernel, which must
-never be culled while it waits).
+never be culled while it waits). A page reports when it has drawn; the successor of the ready
+kernel it took starts then.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import psutil
 import pytest
 from conftest import DESKTOP, PHONE
 
-from natsam_analysis.dashboard.voila_app import BUSY_RETRY_AFTER
+from natsam_analysis.dashboard.voila_app import BUSY_RETRY_AFTER, PAGE_DRAWN_PATH, REFILL_TIMEOUT
 from natsam_analysis.serve import VoilaServer, free_port
 
 NOTEBOOK = "liten.ipynb"
@@ -126,3 +127,21 @@ def test_a_full_server_shows_the_busy_page_and_a_lost_page_frees_its_kernel(smal
     log = small_server.log_path.read_text(encoding="utf-8", errors="replace")
     assert f"({kernel_id}) with" not in log, "shut down at the page's request, not culled later"
     assert "403 POST /voila/api/shutdown" not in log
+
+
+def test_a_page_reports_when_it_has_drawn_and_then_its_successor_starts(small_server, browser) -> None:
+    wait_for(lambda: len(kernels(small_server)) == 1, 90, "the ready kernel waiting")
+    context, viewer, kernel_id = open_dashboard(browser, small_server)
+    viewer.wait_for_function("() => window.natsamPageDrawn === true", timeout=30_000)
+    started = wait_for(lambda: len(kernels(small_server)) == 2, 5, "the successor started once the page had drawn")
+    print(f"successor started {started:.1f} s after the page's report (refill timeout {REFILL_TIMEOUT} s)")
+
+    # the report needs the page's XSRF token and one of the server's kernels, like any POST
+    report = f"http://{small_server.host}:{small_server.port}/{PAGE_DRAWN_PATH}"
+    assert viewer.request.post(f"{report}?kernel_id={kernel_id}").status == 403, "without the XSRF token"
+    xsrf = {"X-XSRFToken": next(c["value"] for c in context.cookies() if c["name"] == "_xsrf")}
+    assert viewer.request.post(f"{report}?kernel_id=no-such-kernel", headers=xsrf).status == 404
+    assert viewer.request.post(f"{report}?kernel_id={kernel_id}", headers=xsrf).status == 204
+    viewer.close(run_before_unload=True)
+    wait_for(lambda: kernel_id not in kernels(small_server), 30, "the closed page's kernel shut down")
+    context.close()

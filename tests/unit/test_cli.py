@@ -119,7 +119,7 @@ def test_voila_command_strips_sources_and_keeps_its_port(dashboards: Path) -> No
 def test_voila_command_keeps_kernels_ready_and_loads_what_the_dashboards_need(dashboards: Path) -> None:
     command = serve.voila_command(dashboards, "127.0.0.1", 8870)
     for option in ("--VoilaConfiguration.preheat_kernel=True", "--VoilaConfiguration.default_pool_size=1",
-                   f"--VoilaKernelManager.fill_delay={serve.POOL_FILL_DELAY}",
+                   "--VoilaKernelManager.fill_delay=0",  # the successor waits for the page instead
                    "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
                    "--Voila.kernel_websocket_connection_class="
                    "natsam_analysis.dashboard.kernel_socket.NoDelayKernelConnection"):

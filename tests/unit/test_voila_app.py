@@ -137,6 +137,62 @@ def test_a_taken_kernel_is_not_culled_before_its_page_connects(manager: Dashboar
     run(scenario())
 
 
+REFILL = {"VOILA_PREHEAT": "True", "VOILA_REQUEST_URL": "http://127.0.0.1:8866/voila/render/a.ipynb"}
+
+
+def refill_in_pool(manager: DashboardKernelManager) -> asyncio.Task:
+    """The successor of a ready kernel a page took, in its pool, as Voila starts it."""
+    task = asyncio.ensure_future(manager.start_kernel(env=REFILL))
+    manager._pools["a.ipynb"].append(task)
+    return task
+
+
+def test_the_successor_of_a_taken_kernel_starts_once_the_page_has_drawn(manager: DashboardKernelManager) -> None:
+    manager._get_notebook_from_kernel = {"page-kernel": "a.ipynb", "other-kernel": "b.ipynb"}.get
+
+    async def scenario() -> None:
+        successor = refill_in_pool(manager)
+        await asyncio.sleep(0.3)
+        assert not successor.done() and manager.list_kernel_ids() == [], "waiting for the page"
+        assert manager.page_drawn("other-kernel"), "another dashboard's page ..."
+        await asyncio.sleep(0.2)
+        assert not successor.done(), "... does not start it"
+        assert not manager.page_drawn("unknown"), "not a dashboard's kernel"
+        assert manager.page_drawn("page-kernel")
+        kernel_id = await asyncio.wait_for(successor, 1)
+        assert manager.list_kernel_ids() == [kernel_id] and manager._drawn == {}
+
+    run(scenario())
+
+
+def test_the_successor_starts_at_once_when_a_viewer_takes_it(manager: DashboardKernelManager) -> None:
+    async def scenario() -> None:
+        successor = refill_in_pool(manager)
+        await asyncio.sleep(0.2)
+        assert not successor.done()
+        manager._pools["a.ipynb"].remove(successor)  # a viewer takes it and waits for it, as Voila does
+        await asyncio.wait_for(successor, 1)
+
+    run(scenario())
+
+
+def test_the_successor_waits_no_longer_than_the_refill_timeout(manager: DashboardKernelManager) -> None:
+    manager.refill_timeout = 0.3
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await asyncio.wait_for(refill_in_pool(manager), 2)  # the page never reported
+        assert 0.3 <= loop.time() - start < 1.5
+
+        start = loop.time()
+        manager._pools["a.ipynb"].append(asyncio.ensure_future(manager.start_kernel(env=POOL)))
+        await manager._pools["a.ipynb"][-1]  # a pool's first kernels (no page took one) start at once
+        assert loop.time() - start < 0.2
+
+    run(scenario())
+
+
 def test_busy_page_is_swedish_then_english_and_self_contained() -> None:
     folder = serve.template_root() / "voila" / "templates" / serve.TEMPLATE
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True)
