@@ -15,7 +15,7 @@ TIMEOUT = 90_000  # ms: kernel start plus first execution on a slow CI machine
 def _open(page, voila):
     page.goto(voila.url("kommunprofil.ipynb"), timeout=TIMEOUT)
     page.wait_for_selector(".natsam-kommunprofil", timeout=TIMEOUT)
-    # map drawn (one path per municipality in the base layer), bars and lines drawn
+    # map drawn (one path per municipality, grey or coloured), bars and lines drawn
     page.wait_for_function(f"document.querySelectorAll('{PLOT} .choroplethlayer path').length >= 290",
                            timeout=TIMEOUT)
     page.wait_for_selector(f"{PLOT} .barlayer .point", timeout=TIMEOUT)
@@ -37,7 +37,8 @@ def test_dashboard_renders_map_and_charts(page, voila):
     figures = _figures(page)
     assert len(figures) == 3
     map_fig = next(f for f in figures if any(t["type"] == "choropleth" for t in f["traces"]))
-    assert len(map_fig["traces"][0]["locations"]) == 290  # every municipality drawn
+    base, data = map_fig["traces"][0]["locations"], map_fig["traces"][1]["locations"]
+    assert len(set(base) | set(data)) == len(base) + len(data) == 290  # every municipality drawn, once
     assert map_fig["traces"][2]["locations"] == ["0180"]  # Stockholm outlined
     bars = next(f for f in figures if any(t["type"] == "bar" for t in f["traces"]))
     assert "Stockholm" in bars["title"]
