@@ -49,7 +49,7 @@ from jupyter_server._tz import utcnow
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server.utils import url_path_join
-from traitlets import Float, Integer
+from traitlets import Float, Integer, TraitError
 from voila.app import Voila
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
@@ -185,10 +185,11 @@ class DashboardKernelManager(AsyncMappingKernelManager):
 
     def page_drawn(self, kernel_id: str) -> bool:
         """A page with ``kernel_id`` has drawn: the successor waiting for it may start. Whether the
-        kernel is one of this server's dashboard kernels."""
-        notebook = getattr(self, "_get_notebook_from_kernel", lambda _: None)(kernel_id)
-        if notebook is None:
+        kernel is one of this server's (a kernel started for the page rather than taken from a pool
+        has no successor: nothing waits for it)."""
+        if kernel_id not in self:
             return False
+        notebook = getattr(self, "_get_notebook_from_kernel", lambda _: None)(kernel_id)
         if notebook in self._drawn:
             self._drawn[notebook].set()
         return True
@@ -209,10 +210,14 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         await super().cull_kernels()
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
-        """Cull the kernel if idle; one no page has connected to yet only after :data:`CONNECT_GRACE` as well."""
+        """Cull the kernel if idle; one no page has connected to yet only after :data:`CONNECT_GRACE`
+        as well, and never one still starting (it has no last activity yet)."""
         if kernel_id not in self._connected and kernel_id in self:
-            idle = utcnow() - self.get_kernel(kernel_id).last_activity
-            if idle < timedelta(seconds=CONNECT_GRACE):
+            try:
+                last_activity = self.get_kernel(kernel_id).last_activity
+            except TraitError:  # still starting (under load, starts take seconds)
+                return
+            if utcnow() - last_activity < timedelta(seconds=CONNECT_GRACE):
                 return
         await super().cull_kernel_if_idle(kernel_id)
 
@@ -250,7 +255,7 @@ class DashboardHandler(TornadoVoilaHandler):
 class PageDrawnHandler(JupyterHandler):
     """``POST <base>/natsam/drawn?kernel_id=...``: a dashboard page has drawn (the template's
     ``natsam-drawn.js``), so the successor of the ready kernel it took may start. 204; 404 for a
-    kernel that is not a dashboard's. Like every ``POST``, it needs the page's XSRF token."""
+    kernel the server does not run. Like every ``POST``, it needs the page's XSRF token."""
 
     @tornado.web.authenticated
     def post(self) -> None:

@@ -149,18 +149,22 @@ def refill_in_pool(manager: DashboardKernelManager) -> asyncio.Task:
 
 def test_the_successor_of_a_taken_kernel_starts_once_the_page_has_drawn(manager: DashboardKernelManager) -> None:
     manager._get_notebook_from_kernel = {"page-kernel": "a.ipynb", "other-kernel": "b.ipynb"}.get
+    manager.max_kernels = 0
 
     async def scenario() -> None:
+        for kernel_id in ("page-kernel", "other-kernel", "started-for-its-page"):
+            await manager.start_kernel(kernel_id=kernel_id, env=VIEWER)
+        assert manager.page_drawn("started-for-its-page"), "a page whose kernel was not a ready one"
         successor = refill_in_pool(manager)
         await asyncio.sleep(0.3)
-        assert not successor.done() and manager.list_kernel_ids() == [], "waiting for the page"
+        assert not successor.done() and len(manager.list_kernel_ids()) == 3, "waiting for the page"
         assert manager.page_drawn("other-kernel"), "another dashboard's page ..."
         await asyncio.sleep(0.2)
         assert not successor.done(), "... does not start it"
         assert not manager.page_drawn("unknown"), "not a dashboard's kernel"
         assert manager.page_drawn("page-kernel")
         kernel_id = await asyncio.wait_for(successor, 1)
-        assert manager.list_kernel_ids() == [kernel_id] and manager._drawn == {}
+        assert kernel_id in manager.list_kernel_ids() and manager._drawn == {}
 
     run(scenario())
 
@@ -189,6 +193,17 @@ def test_the_successor_waits_no_longer_than_the_refill_timeout(manager: Dashboar
         manager._pools["a.ipynb"].append(asyncio.ensure_future(manager.start_kernel(env=POOL)))
         await manager._pools["a.ipynb"][-1]  # a pool's first kernels (no page took one) start at once
         assert loop.time() - start < 0.2
+
+    run(scenario())
+
+
+def test_a_kernel_still_starting_is_not_culled(manager: DashboardKernelManager) -> None:
+    from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
+
+    async def scenario() -> None:
+        manager._kernels["starting"] = ServerKernelManager()  # registered, no last activity yet
+        await manager.cull_kernel_if_idle("starting")  # no TraitError
+        assert manager.culled == []
 
     run(scenario())
 
