@@ -245,12 +245,16 @@ def test_work_from_another_base_url_is_not_resumed(data_dir: Path, fake: KoladaF
 # ------------------------------------------------------------------------------------------------ faults
 
 
+#: The client's read timeout in the timeout tests, and how long a slow answer takes: a normal answer
+#: (a data chunk of 25 indicators) must come well within the timeout on a loaded CI machine.
+TIMEOUT = 2.0
+SLOW = 3.0
 FAULTS = {
     "html": [Response.html(200, "Kolada: planerat underhåll")],
     "truncated-json": [Response.truncated_json({"count": 2, "values": [{"kpi": "N01951"}] * 40}, keep=0.6)],
     "429-forever": [Response.error(429, retry_after=3)] * (RETRIES + 1),
     "500-forever": [Response.error(500)] * (RETRIES + 1),
-    "timeout": [Response(body=b"{}", delay=1.0)] * (RETRIES + 1),
+    "timeout": [Response(body=b"{}", delay=SLOW)] * (RETRIES + 1),
 }
 
 
@@ -263,7 +267,7 @@ def test_a_failed_fetch_leaves_the_store_exactly_as_it_was(fetched: Path, fake: 
     clock = FakeClock()
     script = Script(fake).after(after, "/v3/data", *FAULTS[fault])
     with FakeServer(script) as server:
-        client = make_client(server, clock, timeout=0.5 if fault == "timeout" else 30)
+        client = make_client(server, clock, timeout=TIMEOUT if fault == "timeout" else 30)
         with pytest.raises(SourceError) as info:
             sync.fetch_data(catalog.load_catalog().index, full=True, client=client, progress=False, today=TODAY)
         assert script.pending() == 0 and len(data_requests(server)) == after + len(FAULTS[fault])
@@ -276,7 +280,7 @@ def test_a_failed_fetch_leaves_the_store_exactly_as_it_was(fetched: Path, fake: 
 @pytest.mark.parametrize("fault, retried", [
     (Response.error(429, retry_after=3), 3.0),
     (Response.error(503), 0.5),
-    (Response(body=b"{}", delay=1.0), 0.5),
+    (Response(body=b"{}", delay=SLOW), 0.5),
     (Response(body=b'{"values": [' + b" " * 4000 + b"]}", cut_after=50), 0.5),
 ], ids=["429-retry-after", "503", "timeout", "cut-off-body"])
 def test_a_passing_fault_is_retried_and_the_fetch_succeeds(data_dir: Path, fake: KoladaFake,
@@ -284,7 +288,7 @@ def test_a_passing_fault_is_retried_and_the_fetch_succeeds(data_dir: Path, fake:
     clock = FakeClock()
     script = Script(fake).add("/v3/data", fault)
     with FakeServer(script) as server:
-        client = make_client(server, clock, timeout=0.5)
+        client = make_client(server, clock, timeout=TIMEOUT)
         summary = sync.fetch_data(["N01951", "N00945"], ["0180", "1480", "2584"], "2000-2024", client=client,
                                   progress=False)
         assert len(data_requests(server)) == summary.chunks + 1 and summary.requests == summary.chunks + 1
