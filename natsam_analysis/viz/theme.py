@@ -115,20 +115,38 @@ def apply_theme(fig: go.Figure, *, note: str, lang: str | None = None, title: st
     between title and plot with :func:`legend_above` never runs into it, on a phone either.
     """
     top = TITLE_TOP + TITLE_LINE * (title.count("<br>") + 1) + 6 if title is not None else 20
-    fig.update_layout(
-        template=TEMPLATE,
-        font={"family": FONT, "size": 13, "color": TEXT},
-        separators=separators(lang),
-        colorway=PALETTE,
-        margin={"l": 10, "r": 10, "t": top, "b": 90},
-        hoverlabel={"font": {"family": FONT}},
-        minreducedwidth=MIN_PLOT_WIDTH,
-    )
+    props = {
+        "template": TEMPLATE, "font": {"family": FONT, "size": 13, "color": TEXT}, "separators": separators(lang),
+        "colorway": PALETTE, "margin": {"l": 10, "r": 10, "t": top, "b": 90}, "hoverlabel": {"font": {"family": FONT}},
+        "minreducedwidth": MIN_PLOT_WIDTH,
+    }
     if title is not None:
-        fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16},
-                                 "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": TITLE_TOP}})
+        props["title"] = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16},
+                          "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": TITLE_TOP}}
+    update_layout(fig, props)
     set_note(fig, note)
     return fig
+
+
+def update_layout(fig: go.Figure, props: dict) -> go.Figure:
+    """``fig.update_layout(props)``, about four times faster.
+
+    plotly's update goes through its relayout machinery for every nested key (a title alone took
+    8 ms, a themed figure 20 ms, which a dashboard pays on every redraw of every figure). Here a
+    property the layout does not have yet is set in one step, and one it has is merged key by key,
+    as plotly merges.
+    """
+    _merge(fig.layout, props)
+    return fig
+
+
+def _merge(obj, props: dict) -> None:
+    for key, value in props.items():
+        current = obj[key]
+        if isinstance(value, dict) and hasattr(current, "to_plotly_json") and current.to_plotly_json():
+            _merge(current, value)
+        else:
+            obj[key] = value
 
 
 def legend_above(fig: go.Figure) -> go.Figure:
@@ -139,9 +157,9 @@ def legend_above(fig: go.Figure) -> go.Figure:
     :func:`apply_theme`.
     """
     entries = sum(1 for trace in fig.data if trace.showlegend is not False)
-    fig.update_layout(legend={"orientation": "v", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom",
-                              "xref": "paper", "yref": "paper", "tracegroupgap": 0},
-                      margin={"t": fig.layout.margin.t + LEGEND_ROW * entries + 10})
+    update_layout(fig, {"legend": {"orientation": "v", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom",
+                                   "xref": "paper", "yref": "paper", "tracegroupgap": 0},
+                        "margin": {"t": fig.layout.margin.t + LEGEND_ROW * entries + 10}})
     return fig
 
 
@@ -155,10 +173,11 @@ def set_note(fig: go.Figure, note: str) -> None:
     # Right-aligned under the plot, in lines of at most NOTE_WIDTH characters: long axis labels on
     # the left leave the plot area narrow on a phone, and a one-line note starting there would run
     # off the figure's right edge.
-    fig.add_annotation(
-        name=NOTE_NAME, text=text, xref="paper", yref="paper", x=1, y=0, xanchor="right",
-        yanchor="top", yshift=-62, showarrow=False, align="right", font={"size": 11, "color": MUTED_TEXT},
-    )
+    # Appended as a dictionary: add_annotation validates the whole list again.
+    fig.layout.annotations = [*fig.layout.annotations, {
+        "name": NOTE_NAME, "text": text, "xref": "paper", "yref": "paper", "x": 1, "y": 0, "xanchor": "right",
+        "yanchor": "top", "yshift": -62, "showarrow": False, "align": "right",
+        "font": {"size": 11, "color": MUTED_TEXT}}]
 
 
 def source_note(fig: go.Figure) -> str | None:

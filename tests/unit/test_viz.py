@@ -145,6 +145,21 @@ def test_apply_theme_title_and_margins():
     assert theme.apply_theme(go.Figure(), note="n").layout.margin.t < theme.TITLE_TOP
 
 
+@pytest.mark.parametrize("props", [
+    {"title": {"text": "Rubrik", "font": {"size": 16}}, "height": 400},  # properties the layout does not have
+    {"margin": {"t": 99}, "font": {"color": "#222222"}},  # merged into those it has, as plotly merges
+    {"title": "Bara text", "separators": ".,"},  # a compound property given as text replaces it
+])
+def test_update_layout_equals_plotlys(props):
+    def start():
+        fig = go.Figure(go.Bar(y=[1]))
+        fig.layout.margin = {"l": 5, "t": 10}
+        fig.layout.font = {"size": 11}
+        fig.layout.title = {"text": "Förra", "x": 0.5}
+        return fig
+    assert theme.update_layout(start(), props).to_plotly_json() == start().update_layout(props).to_plotly_json()
+
+
 def test_legend_above_makes_a_row_of_room_per_entry():
     fig = go.Figure([go.Scatter(y=[1], name="a"), go.Scatter(y=[2], name="b"),
                      go.Scatter(y=[3], name="hidden", showlegend=False)])
