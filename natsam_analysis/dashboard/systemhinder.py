@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Iterator
 
 import ipywidgets as widgets
 import pandas as pd
@@ -82,6 +83,7 @@ class SystemhinderApp(Dashboard):
                 new_filters[key] = value
         filters_changed = new_filters != self.filters
         lang_changed = new_lang != self.lang
+        before = self.barrier_id
         self.filters, self.lang = new_filters, new_lang
         if barrier_id is not None:
             self.barrier_id = self._check_barrier(barrier_id)
@@ -89,9 +91,12 @@ class SystemhinderApp(Dashboard):
             self.barrier_id = self._first_barrier()
         self._sync_widgets()
         self._refresh_text()
+        # Redraw only what depends on what changed: the filters drive the overview, the chosen
+        # barrier its detail; the language drives both.
         if filters_changed or lang_changed:
             self._draw_overview()
-        self._draw_detail()
+        if self.barrier_id != before or lang_changed:
+            self._draw_detail()
 
     # ------------------------------------------------------------------ checks
     def _check_barrier(self, barrier_id: str) -> str:
@@ -116,10 +121,11 @@ class SystemhinderApp(Dashboard):
             box.observe(on(lambda c, key=key: self.select(**{key: c["new"]})
                            if not self._syncing and c["new"] != self.filters[key] else None), names="value")
         self.barrier_choice.observe(on(self._choice_callback("barrier_id")), names="value")
+        overview = self._overview()
         self.funnel, self.heat, self.mandate, self.days, self.network, self.timeline = (
-            FigureOutput(f) for f in self._overview_figures() + [self.timeline_figure()])
+            FigureOutput(f) for f in [*self._overview_figures(overview), self.timeline_figure()])
         self.funnel_table, self.heat_table, self.mandate_table, self.days_table, self.network_table = (
-            widgets.HTML(t) for t in self._overview_tables())
+            widgets.HTML(t) for t in self._overview_tables(overview))
         self.detail = widgets.HTML(self.detail_html())
         self.history_table = widgets.HTML(self.history_table_html())
         filters = widgets.HBox(list(self.choices.values()), layout=widgets.Layout(flex_flow="row wrap"))
@@ -167,32 +173,39 @@ class SystemhinderApp(Dashboard):
         title = b["title_sv"] if self.lang == "sv" else b["title_en"].where(b["title_en"] != "", b["title_sv"])
         return dict(zip(b["barrier_id"], title))
 
-    def _overview_figures(self) -> list:
-        b, note, lang = self.barriers(), self._note(), self.lang
+    def _overview(self) -> dict:
+        """What the overview shows for the barriers matching the filters, computed once for its figures
+        and their table views."""
+        b = self.barriers()
         nodes, edges = metrics.network(b)
-        return [
-            viz.funnel_chart(metrics.status_funnel(b, self.register.events), note=note, lang=lang),
-            viz.heatmap(metrics.legal_area_by_platform(b), note=note, lang=lang, title_key="barriers_heatmap_title",
-                        rows="legal_area", columns="raised_by_platform"),
-            viz.heatmap(metrics.mandate_severity(b), note=note, lang=lang, title_key="barriers_mandate_title",
-                        rows="municipal_mandate", columns="severity"),
-            viz.days_open_chart(metrics.days_open(b, self.as_of), self._titles(), note=note, lang=lang),
-            viz.network_chart(nodes, edges, note=note, lang=lang),
-        ]
+        return {"barriers": b, "funnel": metrics.status_funnel(b, self.register.events),
+                "legal_area": metrics.legal_area_by_platform(b), "mandate": metrics.mandate_severity(b),
+                "days": metrics.days_open(b, self.as_of), "nodes": nodes, "edges": edges}
 
-    def _overview_tables(self) -> list[str]:
-        b, note, lang = self.barriers(), self._note(), self.lang
-        funnel = metrics.status_funnel(b, self.register.events)
+    def _overview_figures(self, overview: dict) -> Iterator:
+        """The overview's figures, each built when asked for (a dashboard shows one while it builds the next)."""
+        note, lang = self._note(), self.lang
+        yield viz.funnel_chart(overview["funnel"], note=note, lang=lang)
+        yield viz.heatmap(overview["legal_area"], note=note, lang=lang, title_key="barriers_heatmap_title",
+                          rows="legal_area", columns="raised_by_platform")
+        yield viz.heatmap(overview["mandate"], note=note, lang=lang, title_key="barriers_mandate_title",
+                          rows="municipal_mandate", columns="severity")
+        yield viz.days_open_chart(overview["days"], self._titles(), note=note, lang=lang)
+        yield viz.network_chart(overview["nodes"], overview["edges"], note=note, lang=lang)
+
+    def _overview_tables(self, overview: dict) -> list[str]:
+        b, note, lang = overview["barriers"], self._note(), self.lang
+        funnel = overview["funnel"]
         tables = [table_html([label("barriers_stage", lang), label("barriers_count", lang), label("barriers_share", lang)],
                              [[label(f"barriers_stage_{r.stage}", lang), str(r.barriers), f"{r.share:.0%}"]
                               for r in funnel.itertuples()], caption=label("barriers_funnel_title", lang), note=note)]
-        for table, rows, key in ((metrics.legal_area_by_platform(b), "legal_area", "barriers_heatmap_title"),
-                                 (metrics.mandate_severity(b), "municipal_mandate", "barriers_mandate_title")):
+        for table, rows, key in ((overview["legal_area"], "legal_area", "barriers_heatmap_title"),
+                                 (overview["mandate"], "municipal_mandate", "barriers_mandate_title")):
             columns = "raised_by_platform" if rows == "legal_area" else "severity"
             header = [label(f"barriers_field_{rows}", lang)] + [viz._value(columns, c, lang) for c in table.columns]
             body = [[viz._value(rows, i, lang)] + [str(v) for v in r] for i, r in zip(table.index, table.to_numpy())]
             tables.append(table_html(header, body, caption=label(key, lang), note=note))
-        days = metrics.days_open(b, self.as_of)
+        days = overview["days"]
         titles = self._titles()
         tables.append(table_html(
             [label("barriers_field_barrier_id", lang), label("barriers_field_title", lang),
@@ -211,10 +224,12 @@ class SystemhinderApp(Dashboard):
         return tables
 
     def _draw_overview(self) -> None:
-        for place, fig in zip((self.funnel, self.heat, self.mandate, self.days, self.network), self._overview_figures()):
+        overview = self._overview()
+        for place, fig in zip((self.funnel, self.heat, self.mandate, self.days, self.network),
+                              self._overview_figures(overview)):
             place.show(fig)
         for place, text in zip((self.funnel_table, self.heat_table, self.mandate_table, self.days_table,
-                                self.network_table), self._overview_tables()):
+                                self.network_table), self._overview_tables(overview)):
             place.value = text
 
     def history(self) -> pd.DataFrame:

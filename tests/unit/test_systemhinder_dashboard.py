@@ -75,3 +75,19 @@ def test_language_and_bad_choices(app):
         app.select(barrier_id="SH-1900-001")
     app.choices["platform"].value = "Lund"  # through the widget, as a viewer would
     assert app.filters["platform"] == "Lund"
+
+
+def test_select_redraws_only_what_changed(app):
+    timeline, funnel = app.timeline.figure, app.funnel.figure
+    keep = app.barrier_id
+    platform = app.register.barriers.set_index("barrier_id").at[keep, "raised_by_platform"]
+    app.select(platform=platform)  # the chosen barrier still matches: its detail is not redrawn
+    assert app.barrier_id == keep and app.timeline.figure is timeline
+    assert app.funnel.figure is not funnel
+    funnel = app.funnel.figure
+    other = next(b for b in app.barriers()["barrier_id"] if b != keep)
+    app.select(barrier_id=other)  # another barrier: only its detail
+    assert app.timeline.figure is not timeline and app.funnel.figure is funnel
+    timeline = app.timeline.figure
+    app.select(lang="en")  # the language: everything
+    assert app.timeline.figure is not timeline and app.funnel.figure is not funnel
