@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import html
+from functools import cached_property
 
 import ipywidgets as widgets
 import pandas as pd
@@ -160,13 +161,23 @@ class PortfoljApp(Dashboard):
         scope = label("cases_all_platforms", self.lang) if self.platform == ALL else viz.platform_label(self.platform, self.lang)
         return f"{label(key, self.lang)} – {scope}"
 
+    @cached_property
+    def _facets(self) -> pd.DataFrame:
+        """Facets per platform of all cases (they do not change: computed once for the chart and its table)."""
+        return portfolio.facet_distribution(self.cases)
+
+    @cached_property
+    def _gender_steps(self) -> pd.DataFrame:
+        """The gender-equality steps per platform of all cases (computed once for the chart and its table)."""
+        return portfolio.gender_steps(self.cases)
+
     def facet_figure(self):
         """Primary facets per platform (all platforms, whatever the choice)."""
-        return viz.facet_chart(portfolio.facet_distribution(self.cases), note=self._note(), lang=self.lang)
+        return viz.facet_chart(self._facets, note=self._note(), lang=self.lang)
 
     def facet_table_html(self) -> str:
         """Cases per platform and facet: primary (share of the platform's cases) / secondary."""
-        dist = portfolio.facet_distribution(self.cases).set_index(["platform", "role", "facet"])
+        dist = self._facets.set_index(["platform", "role", "facet"])
         platforms = list(dict.fromkeys(dist.index.get_level_values("platform")))
         rows = []
         for platform in platforms:
@@ -209,11 +220,11 @@ class PortfoljApp(Dashboard):
 
     def gender_figure(self):
         """Vinnova's three steps per platform and for all cases."""
-        return viz.gender_chart(portfolio.gender_steps(self.cases), note=self._note(), lang=self.lang)
+        return viz.gender_chart(self._gender_steps, note=self._note(), lang=self.lang)
 
     def gender_table_html(self) -> str:
         """Per platform and step: cases taking the step / cases where it is known (share)."""
-        steps = portfolio.gender_steps(self.cases).set_index(["platform", "step"])
+        steps = self._gender_steps.set_index(["platform", "step"])
         rows = []
         for platform in dict.fromkeys(steps.index.get_level_values("platform")):
             cells = []
