@@ -111,11 +111,13 @@ class Agenda2030App(MunicipalityDashboard):
     def gender_gaps(self) -> pd.DataFrame:
         """The municipality's gaps between women and men on the gendered indicators of the seven goals,
         largest (standardised) gap first."""
-        return gender.largest_gaps(self.gaps, self.municipality_id, n=len(self.gaps["kpi"].unique()))
+        return self._memo(("gaps", self.municipality_id), lambda: gender.largest_gaps(
+            self.gaps, self.municipality_id, n=len(self.gaps["kpi"].unique())))
 
     def goal_indicators(self) -> pd.DataFrame:
         """The current goal's indicators for the current municipality (values, bounds, trends)."""
-        return agenda2030.goal_indicators(self.result, self.codebook, self.municipality_id, self.goal)
+        return self._memo(("goal", self.municipality_id, self.goal), lambda: agenda2030.goal_indicators(
+            self.result, self.codebook, self.municipality_id, self.goal))
 
     # ------------------------------------------------------------------ checks
     def _check_goal(self, goal) -> int:
@@ -207,7 +209,8 @@ class Agenda2030App(MunicipalityDashboard):
 
     def _indicator_titles(self) -> dict[str, str]:
         """Indicator titles; one assessed by its distance from a target says so."""
-        return sdg_viz.indicator_titles(self.catalog[f"title_{self.lang}"].to_dict(), self.codebook, self.lang)
+        return self._memo(("titles", self.lang), lambda: sdg_viz.indicator_titles(
+            self.catalog[f"title_{self.lang}"].to_dict(), self.codebook, self.lang))
 
     def indicator_table_html(self) -> str:
         """The current goal's indicators with values, bounds, thresholds, trends and justification."""

@@ -6,8 +6,10 @@ dashboard has besides: the panel and its provenance, the geography and a searcha
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
@@ -29,6 +31,8 @@ from natsam_analysis.i18n import check_language, label
 from natsam_analysis.panel import is_synthetic, load_panel
 
 DEFAULT_MUNICIPALITY = "0180"
+#: How many computed results a dashboard keeps (:meth:`MunicipalityDashboard._memo`).
+MEMO_SIZE = 64
 
 
 class Dashboard:
@@ -130,6 +134,19 @@ class MunicipalityDashboard(Dashboard):
         self.municipality_id = self._check_municipality(municipality_id)
         self._options = municipality_options()
         self._label_of = {mid: text for text, mid in self._options.items()}
+
+    def _memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per ``key``: a figure and its table view share what they show, and a
+        viewer going back to an earlier choice gets it at once (the data do not change). The
+        :data:`MEMO_SIZE` latest are kept."""
+        memo = self.__dict__.setdefault("_memo_values", OrderedDict())
+        if key in memo:
+            memo.move_to_end(key)
+        else:
+            memo[key] = compute()
+            while len(memo) > MEMO_SIZE:
+                memo.popitem(last=False)
+        return memo[key]
 
     def _check_municipality(self, municipality_id: str) -> str:
         if municipality_id not in self.geo.index:

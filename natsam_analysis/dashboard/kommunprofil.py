@@ -96,14 +96,6 @@ class KommunprofilApp(MunicipalityDashboard):
         return self._memo(("profile", self.municipality_id, self.pillar), lambda: percentiles.municipality_profile(
             self.panel, self.catalog, self.municipality_id, self._pillar_kpis(), geography.PLATFORM_MUNICIPALITIES))
 
-    def _memo(self, key: tuple, compute):
-        """``compute()`` once per ``key``: a figure and its table view share what they show (the panel
-        does not change)."""
-        memo = self.__dict__.setdefault("_memo_values", {})
-        if key not in memo:
-            memo[key] = compute()
-        return memo[key]
-
     def _series(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The current indicator's series: the municipality's, and the nation's median and quartiles."""
         own = self._memo(("own", self.indicator, self.municipality_id), lambda: percentiles.municipality_series(

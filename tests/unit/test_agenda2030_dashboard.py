@@ -165,3 +165,20 @@ def test_gender_gaps_of_the_gendered_goal_indicators(app, scored):
     assert "Kvinnor" in app.gender_table.value and DEMO_NOTE["sv"] in app.gender_table.value
     app.select(municipality_id="2584")
     assert app.gender_gaps()["municipality_id"].eq("2584").all()
+
+
+def test_results_are_computed_once_per_choice_and_only_the_latest_kept(app, monkeypatch):
+    from natsam_analysis.dashboard import base
+
+    first = app.goal_indicators()
+    assert app.goal_indicators() is first  # the figure and its table share one computation
+    app.select(municipality_id="1281")
+    assert app.goal_indicators() is not first and not app.goal_indicators().equals(first)
+    app.select(municipality_id="0180")
+    assert app.goal_indicators() is first  # back to an earlier choice: at once
+    monkeypatch.setattr(base, "MEMO_SIZE", 2)
+    for mid in ("2418", "2421", "2422"):  # not chosen elsewhere in this module: each adds a result
+        app.select(municipality_id=mid)
+    assert len(app._memo_values) == 2
+    app.select(municipality_id="0180")
+    assert app.goal_indicators() is not first and app.goal_indicators().equals(first)
