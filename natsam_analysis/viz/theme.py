@@ -134,7 +134,8 @@ def update_layout(fig: go.Figure, props: dict) -> go.Figure:
     plotly's update goes through its relayout machinery for every nested key (a title alone took
     8 ms, a themed figure 20 ms, which a dashboard pays on every redraw of every figure). Here a
     property the layout does not have yet is set in one step, and one it has is merged key by key,
-    as plotly merges.
+    as plotly merges. For values and dictionaries; a list (annotations, shapes) replaces the old one,
+    which plotly's update would merge element by element.
     """
     _merge(fig.layout, props)
     return fig
