@@ -146,8 +146,8 @@ def test_apply_theme_title_and_margins():
 
 
 @pytest.mark.parametrize("props", [
-    {"title": {"text": "Rubrik", "font": {"size": 16}}, "height": 400},  # properties the layout does not have
-    {"margin": {"t": 99}, "font": {"color": "#222222"}},  # merged into those it has, as plotly merges
+    {"height": 400, "legend": {"x": 0}},  # properties the layout does not have yet: set
+    {"title": {"text": "Rubrik", "font": {"size": 16}}, "margin": {"t": 99}, "font": {"color": "#222222"}},  # ones it has: merged
     {"title": "Bara text", "separators": ".,"},  # a compound property given as text replaces it
 ])
 def test_update_layout_equals_plotlys(props):
