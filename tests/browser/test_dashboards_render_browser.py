@@ -5,15 +5,20 @@ the page has drawn marks (bars, lines or markers, map paths), no output shows "J
 nothing is written to stderr, no console or page error occurs, no request leaves the machine, and
 the page is no wider than the screen (nothing to scroll sideways on a phone). The figures are drawn
 by the dashboards' partial plotly.js (the version of the plotly package, the trace types of
-``TRACE_TYPES``), each once, and jupyterlab-plotly's bundle is not loaded. Every dashboard has the
+``TRACE_TYPES``), each once, and neither jupyterlab-plotly's bundle nor MathJax (which Voila would
+load for LaTeX the dashboards do not show) is loaded. Every dashboard has the
 site's header (its title, the link back to the start page, the language toggle, the source or demo
 note; compact on a phone) and footer.
 """
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 import plotly.offline
 import pytest
+from jupyter_core.paths import jupyter_path
 from conftest import DESKTOP, MARKS, PHONE, PLOT, wait_until_drawn
 
 from natsam_analysis import config
@@ -35,6 +40,15 @@ DASHBOARDS = {
 }
 #: The header's most height on a phone (px of 844): the charts start on the first screen.
 PHONE_HEADER_MAX = 200
+
+
+@cache
+def mathjax_files() -> set[str]:
+    """The files of Voila's front end that hold MathJax 3 itself (loaded on the first typesetting)."""
+    front_end = next(Path(p) for p in jupyter_path("voila", "templates", "base", "static") if Path(p, "voila.js").exists())
+    files = {f.name for f in front_end.glob("*.js") if "AbstractOutputJax" in f.read_text(errors="replace")}
+    assert files, f"no MathJax in {front_end}: Voila's build has changed, update this check"
+    return files
 
 
 def test_every_dashboard_is_covered():
@@ -77,12 +91,16 @@ def test_dashboard_draws_every_chart(page, voila, notebook):
         version: window.Plotly && window.Plotly.version,
         traces: window.Plotly ? Object.keys(window.Plotly.PlotSchema.get().traces).sort() : [],
         draws: Array.from(document.querySelectorAll('.natsam-figure')).map(el => el.dataset.draws),
-        scripts: performance.getEntriesByType('resource').map(r => r.name)})""")
+        scripts: performance.getEntriesByType('resource').map(r => r.name),
+        noLatex: performance.getEntriesByName('natsam-no-latex').length})""")
     assert drawn["version"] == plotly.offline.get_plotlyjs_version()
     assert drawn["traces"] == sorted(TRACE_TYPES)
     assert drawn["draws"] == ["1"] * n_figures, drawn["draws"]
     assert any(name.endswith("/plotly-natsam.min.js") for name in drawn["scripts"])
     assert not any("jupyterlab-plotly" in name for name in drawn["scripts"])
+    # the template's natsam-no-latex.js replaced the LaTeX typesetter, so MathJax was not loaded
+    assert drawn["noLatex"] == 1
+    assert not mathjax_files() & {name.rsplit("/", 1)[-1] for name in drawn["scripts"]}
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1, f"the page is {overflow} px wider than the screen"
     _assert_site_header_and_footer(page, voila, notebook)
