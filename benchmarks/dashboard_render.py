@@ -298,7 +298,10 @@ def kernel_steps(notebook: Path) -> dict[str, float]:
         imports += [ast.get_source_segment(source, node) for node in tree.body
                     if isinstance(node, ast.Import | ast.ImportFrom)]
     env = {**os.environ, "VOILA_PREHEAT": "False"}  # as Voila starts a kernel
-    manager = KernelManager(kernel_name="python3")
+    # IPC sockets in a folder of their own: the kernel is on this machine (over TCP each kernel warns
+    # that its connection is not encrypted)
+    sockets = tempfile.TemporaryDirectory(prefix="natsam-kernel-")
+    manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets.name) / "kernel"))
     start = time.perf_counter()
     manager.start_kernel(cwd=str(notebook.parent), env=env)
     client = manager.client()
@@ -316,6 +319,7 @@ def kernel_steps(notebook: Path) -> dict[str, float]:
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+        sockets.cleanup()
 
 
 # ------------------------------------------------------------------------------------------- main
