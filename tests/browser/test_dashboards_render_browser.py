@@ -18,8 +18,8 @@ from pathlib import Path
 
 import plotly.offline
 import pytest
-from jupyter_core.paths import jupyter_path
 from conftest import DESKTOP, MARKS, PHONE, PLOT, wait_until_drawn
+from jupyter_core.paths import jupyter_path
 
 from natsam_analysis import config
 from natsam_analysis.dashboard import site

@@ -13,11 +13,10 @@
 // The performance mark "natsam-no-latex" records that the typesetter was replaced.
 (() => {
   const PLUGIN_ID = '"@jupyterlab/mathjax-extension:plugin"';
-  const WRAPPED = Symbol("natsam-no-latex");
   const chunks = (self.webpackChunk_JUPYTERLAB_CORE_OUTPUT = self.webpackChunk_JUPYTERLAB_CORE_OUTPUT || []);
 
   function leaveText(factory) {
-    const wrapped = function (module, exports, require) {
+    return function (module, exports, require) {
       const result = factory.call(this, module, exports, require);
       const Typesetter = module.exports && module.exports.MathJaxTypesetter;
       if (Typesetter && Typesetter.prototype) {
@@ -26,8 +25,6 @@
       }
       return result;
     };
-    wrapped[WRAPPED] = true;
-    return wrapped;
   }
 
   // A chunk is [chunk ids, {module id: factory}, runtime?]; only the plugin's factory is wrapped.
@@ -39,8 +36,7 @@
       seen.add(chunk);
       for (const id of Object.keys(modules)) {
         const factory = modules[id];
-        if (typeof factory === "function" && !factory[WRAPPED]
-            && Function.prototype.toString.call(factory).includes(PLUGIN_ID)) {
+        if (typeof factory === "function" && Function.prototype.toString.call(factory).includes(PLUGIN_ID)) {
           modules[id] = leaveText(factory);
         }
       }
