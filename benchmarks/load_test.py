@@ -6,12 +6,13 @@ culling); once its ready kernels have run their dashboards, ``--viewers`` headle
 the other over ``--ramp`` seconds; spread round-robin over every dashboard in ``dashboards/``, or all
 on ``serve.START_DASHBOARD`` (``--start-only``). For each viewer the benchmark records the seconds
 from its request until the page has arrived (the server's part: at once from a ready kernel, else
-a kernel started and the dashboard run) and until the first figure has drawn marks, or that it got
-the busy page (HTTP 503). Meanwhile the memory of the server's processes (Voila and every kernel) is
+a kernel started and the dashboard run), until the first figure has drawn marks (in the dashboard's
+preview, ``natsam_analysis.dashboard.preview``) and until the live widgets have replaced the preview,
+or that it got the busy page (HTTP 503). Meanwhile the memory of the server's processes (Voila and every kernel) is
 sampled every second. Then the pages are closed as viewers close tabs, and the benchmark waits for
 their kernels to be shut down.
 
-Printed: median / p90 / max page and first plot, the number of busy pages, page and console
+Printed: median / p90 / max page, first plot and live widgets, the number of busy pages, page and console
 errors, memory before and at the peak (resident, summed over the processes; and unique, which does
 not count shared pages twice) and per added kernel, and whether the server still answers, logged
 no traceback and shut the closed pages' kernels down. Exit status 1 if a page failed or crashed.
@@ -61,7 +62,8 @@ BUSY = "Många använder instrumentpanelerna just nu"
 @dataclass
 class Viewer:
     notebook: str
-    first_plot: float | None = None  # s from the request, as the viewer waits
+    first_plot: float | None = None  # s from the request, as the viewer waits (the preview's plot)
+    live: float | None = None  # s from the request until the live widgets replaced the preview
     page_received: float | None = None  # s from the request to the page's last byte (the server's part)
     busy: bool = False
     status: int | None = None
@@ -130,6 +132,8 @@ async def view(browser, url: str, viewer: Viewer) -> tuple:
             "performance.getEntriesByType('navigation')[0].responseEnd / 1000")
         await page.wait_for_selector(MARKS, timeout=TIMEOUT, state="visible")
         viewer.first_plot = time.perf_counter() - start
+        await page.wait_for_function("performance.getEntriesByName('natsam-live').length > 0", timeout=TIMEOUT)
+        viewer.live = time.perf_counter() - start
         viewer.kernel_id = await page.evaluate(
             "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
     except Exception as exc:  # a timeout or a crashed page: reported, not raised
@@ -264,6 +268,10 @@ def report(args, viewers, samples, idle, took, freed, alive, tracebacks) -> None
     if plotted:
         print(f"  viewers with a plot: {len(plotted)}   median {statistics.median(plotted):.1f}   "
               f"p90 {percentile(plotted, 0.9):.1f}   max {max(plotted):.1f}")
+    live = [v.live for v in viewers if v.live is not None]
+    if live:
+        print(f"  live widgets (the preview replaced): median {statistics.median(live):.1f}   "
+              f"p90 {percentile(live, 0.9):.1f}   max {max(live):.1f}")
     received = [v.page_received for v in viewers if v.page_received is not None and not v.busy]
     if received:
         print(f"  page received (the server's part: a ready kernel's page, or a kernel started and the "
@@ -271,11 +279,11 @@ def report(args, viewers, samples, idle, took, freed, alive, tracebacks) -> None
               f"max {max(received):.1f}")
     print(f"  busy page (503):     {len(busy)}"
           + (f", within {max(v.page_received for v in busy):.1f} s" if busy else ""))
-    print("  each viewer, s: page received / first plot")
+    print("  each viewer, s: page received / first plot / live widgets")
     for notebook in sorted({v.notebook for v in viewers}):
-        mine = sorted((v for v in viewers if v.notebook == notebook and v.first_plot is not None),
+        mine = sorted((v for v in viewers if v.notebook == notebook and v.live is not None),
                       key=lambda v: v.first_plot)
-        shown = "  ".join(f"{v.page_received:.1f}/{v.first_plot:.1f}" for v in mine)
+        shown = "  ".join(f"{v.page_received:.1f}/{v.first_plot:.1f}/{v.live:.1f}" for v in mine)
         n_busy = sum(v.busy for v in viewers if v.notebook == notebook)
         print(f"    {notebook.removesuffix('.ipynb'):<18}{shown}" + (f"   busy: {n_busy}" if n_busy else ""))
     for v in viewers:

@@ -15,6 +15,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from natsam_analysis import geography
+from natsam_analysis.dashboard.preview import DashboardBox
 from natsam_analysis.dashboard.site import dashboard_entry
 from natsam_analysis.dashboard.widgets import (
     language_toggle,
@@ -89,9 +90,10 @@ class Dashboard:
         self.language = language_toggle(self.lang)
 
     def _page(self, body: list[widgets.Widget], css_class: str, **layout) -> widgets.VBox:
-        """The dashboard's root: the site's header, ``body`` and the site's footer."""
+        """The dashboard's root: the site's header, ``body`` and the site's footer (shown first as a
+        preview under Voila, :mod:`natsam_analysis.dashboard.preview`)."""
         header = site_header(self.home, self.language, self.title, self.note)
-        root = widgets.VBox([header, *body, self.footer], layout=widgets.Layout(**layout))
+        root = DashboardBox([header, *body, self.footer], layout=widgets.Layout(**layout))
         root.add_class(css_class)
         return root
 

@@ -73,6 +73,17 @@ MARKS = (".barlayer .point path, .scatterlayer .js-line, .scatterlayer .point, .
          ".scattergeolayer .point, .heatmaplayer .hm image")
 
 
+#: True once a dashboard's live widgets have replaced its preview (natsam-preview.js), which shows the
+#: first screen, inert, before them.
+LIVE = "() => performance.getEntriesByName('natsam-live').length > 0 && !document.querySelector('.natsam-preview')"
+
+
+def wait_until_live(page, root: str, timeout: float) -> None:
+    """Wait until the dashboard's live widgets have replaced its preview and ``root`` is on screen."""
+    page.wait_for_function(LIVE, timeout=timeout)
+    page.wait_for_selector(root, timeout=timeout)
+
+
 def wait_until_drawn(page, n_figures: int, timeout: float) -> list[dict]:
     """Wait until ``n_figures`` figures are drawn, each with marks (an output that failed to render
     shows no plot at all); return each figure's number of marks and its width on screen."""

@@ -22,7 +22,7 @@ which the figures are redrawn.
 from __future__ import annotations
 
 import pytest
-from conftest import PHONE, PLOT, wait_until_drawn
+from conftest import PHONE, PLOT, wait_until_drawn, wait_until_live
 from test_dashboards_render_browser import DASHBOARDS, TIMEOUT
 
 from natsam_analysis.viz.colours import contrast_ratio
@@ -83,7 +83,7 @@ DRAWS = ("() => Array.from(document.querySelectorAll('.natsam-figure'))"
 def open_dashboard(page, voila, notebook: str) -> None:
     root, n_figures, _ = DASHBOARDS[notebook]
     page.goto(voila.url(notebook), timeout=TIMEOUT)
-    page.wait_for_selector(root, timeout=TIMEOUT)
+    wait_until_live(page, root, TIMEOUT)
     wait_until_drawn(page, n_figures, TIMEOUT)
 
 

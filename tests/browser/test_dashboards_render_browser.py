@@ -3,7 +3,9 @@
 For each notebook in ``dashboards/`` and each screen (1280x800 and 390x844): every plotly figure on
 the page has drawn marks (bars, lines or markers, map paths), no output shows "Javascript Error",
 nothing is written to stderr, no console or page error occurs, no request leaves the machine, and
-the page is no wider than the screen (nothing to scroll sideways on a phone). The figures are drawn
+the page is no wider than the screen (nothing to scroll sideways on a phone). Before the widgets,
+an inert preview shows the first screen, its first figure drawn, laid out exactly as the live
+dashboard that replaces it (``natsam_analysis.dashboard.preview``). The figures are drawn
 by the dashboards' partial plotly.js (the version of the plotly package, the trace types of
 ``TRACE_TYPES``), each once, and neither jupyterlab-plotly's bundle nor MathJax (which Voila would
 load for LaTeX the dashboards do not show) is loaded. Every dashboard has the
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import plotly.offline
 import pytest
-from conftest import DESKTOP, MARKS, PHONE, PLOT, wait_until_drawn
+from conftest import DESKTOP, MARKS, PHONE, PLOT, wait_until_drawn, wait_until_live
 from jupyter_core.paths import jupyter_path
 
 from natsam_analysis import config
@@ -56,13 +58,44 @@ def test_every_dashboard_is_covered():
     assert sorted(p.name for p in config.dashboards_dir().glob("*.ipynb")) == sorted(DASHBOARDS)
 
 
+#: What a dashboard's preview (natsam-preview.js) shows once its figure is drawn: where its figures,
+#: heading, fields and buttons are, how many marks its figure has, and whether it is inert.
+PREVIEW_PROBE = """
+new PerformanceObserver((entries, observer) => {
+  if (!entries.getEntriesByName('natsam-preview-draw').length) return;
+  observer.disconnect();
+  const preview = document.querySelector('.natsam-preview');
+  window.__natsamPreview = {inert: preview.inert, marks: preview.querySelectorAll('%(marks)s').length,
+                            places: (%(places)s)(preview)};
+}).observe({type: 'measure', buffered: true});
+"""
+#: The places that the preview and the live dashboard must have alike (x, y, width, height in px).
+PLACES = """(root) => Object.fromEntries(Object.entries({
+    figures: '.natsam-preview-figure, .natsam-figure', heading: 'h1',
+    fields: 'select, input.widget-input, .widget-toggle-button, .widget-button, .noUi-handle'})
+  .map(([name, selector]) => [name, Array.from(root.querySelectorAll(selector)).map(e => {
+    const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height].map(Math.round); })]))"""
+
+
 @pytest.mark.parametrize("page", [DESKTOP, PHONE], indirect=True, ids=["desktop", "phone"])
 @pytest.mark.parametrize("notebook", sorted(DASHBOARDS))
 def test_dashboard_draws_every_chart(page, voila, notebook):
     root, n_figures, n_maps = DASHBOARDS[notebook]
+    page.add_init_script(PREVIEW_PROBE % {"marks": MARKS, "places": PLACES})
     page.goto(voila.url(notebook), timeout=TIMEOUT)
-    page.wait_for_selector(root, timeout=TIMEOUT)
+    wait_until_live(page, root, TIMEOUT)
     wait_until_drawn(page, n_figures, TIMEOUT)
+    # Before the widgets, an inert preview showed the first screen with the first figure drawn,
+    # laid out exactly like the live dashboard that replaced it (nothing moves when it comes).
+    preview = page.evaluate("() => window.__natsamPreview")
+    assert preview is not None, "no preview was drawn before the live dashboard"
+    assert preview["inert"] and preview["marks"] > 0, preview
+    live = page.evaluate(f"() => ({PLACES})(document.querySelector('{root}'))")
+    assert len(preview["places"]["figures"]) == n_figures
+    for name, places in preview["places"].items():
+        assert len(places) == len(live[name]), (name, places, live[name])
+        for shown, final in zip(places, live[name]):
+            assert all(abs(a - b) <= 1 for a, b in zip(shown, final)), (name, shown, final)
     figures = page.evaluate(f"""() => Array.from(document.querySelectorAll('{PLOT}')).map(gd => {{
         const size = gd._fullLayout._size;
         const frame = gd.getBoundingClientRect();
@@ -139,6 +172,7 @@ def _assert_site_header_and_footer(page, voila, notebook: str) -> None:
 def test_long_indicator_names_stay_readable_on_a_phone(page, voila):
     """Long indicator titles become wrapped, shortened tick labels; the hover shows the full title."""
     page.goto(voila.url("kommunprofil.ipynb"), timeout=TIMEOUT)
+    wait_until_live(page, DASHBOARDS["kommunprofil.ipynb"][0], TIMEOUT)
     page.wait_for_selector(f"{PLOT} .barlayer .point", timeout=TIMEOUT)
     bars = page.evaluate(f"""() => {{
         const gd = Array.from(document.querySelectorAll('{PLOT}')).find(g => g._fullData.some(t => t.type === 'bar'));

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import PLOT
+from conftest import PLOT, wait_until_live
 from fakes.kolada_fake import KoladaFake
 from fakes.server import FakeServer
 from refdata import reference_path
@@ -42,7 +42,7 @@ def fetched_voila(chromium, tmp_path_factory, geography_cache, data_dir_context)
 
 def _body_when_drawn(page, url: str, root: str) -> str:
     page.goto(url, timeout=TIMEOUT)
-    page.wait_for_selector(root, timeout=TIMEOUT)
+    wait_until_live(page, root, TIMEOUT)
     page.wait_for_function(f"document.querySelectorAll('{PLOT} .choroplethlayer path').length >= 290",
                            timeout=TIMEOUT)
     page.wait_for_selector(f"{PLOT} .barlayer .point", timeout=TIMEOUT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 import yaml
-from conftest import PLOT
+from conftest import PLOT, wait_until_live
 
 from natsam_analysis.i18n import DEMO_NOTE
 from natsam_analysis.panel import is_synthetic, load_panel
@@ -16,7 +16,7 @@ TIMEOUT = 90_000  # ms: kernel start plus first execution on a slow CI machine
 
 def _open(page, voila):
     page.goto(voila.url("indexutforskaren.ipynb"), timeout=TIMEOUT)
-    page.wait_for_selector(ROOT, timeout=TIMEOUT)
+    wait_until_live(page, ROOT, TIMEOUT)
     page.wait_for_function(f"document.querySelectorAll('{PLOT} .choroplethlayer path').length >= 290",
                            timeout=TIMEOUT)
     page.wait_for_selector(f"{PLOT} .barlayer .point", timeout=TIMEOUT)

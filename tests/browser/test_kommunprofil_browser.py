@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PLOT
+from conftest import PLOT, wait_until_live
 
 from natsam_analysis import catalog
 from natsam_analysis.i18n import DEMO_NOTE
@@ -14,7 +14,7 @@ TIMEOUT = 90_000  # ms: kernel start plus first execution on a slow CI machine
 
 def _open(page, voila):
     page.goto(voila.url("kommunprofil.ipynb"), timeout=TIMEOUT)
-    page.wait_for_selector(".natsam-kommunprofil", timeout=TIMEOUT)
+    wait_until_live(page, ".natsam-kommunprofil", TIMEOUT)
     # map drawn (one path per municipality, grey or coloured), bars and lines drawn
     page.wait_for_function(f"document.querySelectorAll('{PLOT} .choroplethlayer path').length >= 290",
                            timeout=TIMEOUT)

@@ -20,7 +20,7 @@ import json
 import os
 
 import pytest
-from conftest import DESKTOP, PHONE, PLOT, wait_until_drawn
+from conftest import DESKTOP, PHONE, PLOT, wait_until_drawn, wait_until_live
 from PIL import Image, PngImagePlugin
 from test_dashboards_render_browser import DASHBOARDS, TIMEOUT
 
@@ -54,7 +54,7 @@ def _open(page, voila, name: str) -> None:
     else:
         root, n_figures, _ = DASHBOARDS[name]
         page.goto(voila.url(name), timeout=TIMEOUT)
-        page.wait_for_selector(root, timeout=TIMEOUT)
+        wait_until_live(page, root, TIMEOUT)
         wait_until_drawn(page, n_figures, TIMEOUT)
     page.evaluate("() => document.fonts.ready")
     page.mouse.move(0, 0)

@@ -1,6 +1,6 @@
 // Tells the server once this dashboard page has drawn (loaded by the natsam template): its widgets
-// shown, every figure drawn (natsam figures mark each draw on their element), and nothing changed on
-// the page for QUIET ms. The server then starts the ready kernel that replaces the one this page
+// shown (not their preview, natsam-preview.js), every figure drawn (natsam figures mark each draw
+// on their element), and nothing changed on the page for QUIET ms. The server then starts the ready kernel that replaces the one this page
 // took; started earlier, it would compete with the page while it loads
 // (natsam_analysis.dashboard.voila_app). Sets window.natsamPageDrawn once the report has gone.
 (function () {
@@ -28,7 +28,7 @@
   }
 
   function drawn() {
-    if (document.readyState !== "complete") return false;
+    if (document.readyState !== "complete" || document.querySelector(".natsam-preview")) return false;
     if (widgetOutputs > 0 && !document.querySelector(".jupyter-widgets")) return false;
     return Array.from(document.querySelectorAll(".natsam-figure"))
       .every((figure) => figure.dataset.draws || figure.dataset.error);
