@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-from conftest import DESKTOP, PHONE, wait_until_live
+from conftest import DESKTOP, PHONE
 
 from natsam_analysis.dashboard.voila_app import BUSY_RETRY_AFTER, PAGE_DRAWN_PATH, REFILL_TIMEOUT
 from natsam_analysis.serve import VoilaServer, free_port
@@ -70,7 +70,7 @@ def open_dashboard(browser, server: VoilaServer):
     page = context.new_page()
     response = page.goto(server.url(NOTEBOOK), timeout=120_000)
     assert response.status == 200
-    wait_until_live(page, ".widget-slider", 120_000)
+    page.wait_for_selector(".widget-slider", timeout=120_000)
     kernel_id = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
     return context, page, kernel_id
 
