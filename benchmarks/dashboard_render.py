@@ -12,8 +12,8 @@ next viewer does not compete with the browser on the same machine). Reported, as
   each dashboard's ratio to the empty notebook and the worst ratio (target <= 1.5); also the time
   until the live widgets have replaced the preview and every figure of the dashboard is drawn;
 - **breakdown** of a page load, in ms from the request: server (first byte), page transfer (last
-  byte), front end loaded (load event), plotly.js ready (and its evaluation time), the preview's
-  figure drawn, the live first figure drawn, the live widgets shown, first plot; and what a kernel does before a viewer can see anything - kernel start, imports and
+  byte), front end loaded (load event), plotly.js ready (and its evaluation time), the preview shown
+  and its figure drawn, the live first figure drawn, the live widgets shown, first plot; and what a kernel does before a viewer can see anything - kernel start, imports and
   app construction, measured in a fresh kernel (with ready kernels this is done before the viewer
   arrives);
 - **redraws**: seconds from a change - the municipality, each drop-down (pillar, normalisation, ...),
@@ -105,17 +105,19 @@ TIMELINE = """() => {
   const m = window.__natsamBench.marks;
   const draw = performance.getEntriesByName('natsam-figure-draw')[0];
   const preview = performance.getEntriesByName('natsam-preview-draw')[0];
+  const shown = performance.getEntriesByName('natsam-preview-shown')[0];
   const live = performance.getEntriesByName('natsam-live')[0];
   return {server: nav.responseStart, transfer: nav.responseEnd, front_end: nav.loadEventEnd,
           widgets: live ? live.startTime : m.widgets ?? null, plotly_ready: ready ? ready.startTime : null,
           plotly_eval: ready && bundle ? ready.startTime - bundle.responseEnd : null,
-          preview_start: preview ? preview.startTime : null, preview: preview ? preview.duration : null,
+          preview_shown: shown ? shown.startTime : null, preview_start: preview ? preview.startTime : null, preview: preview ? preview.duration : null,
           draw_start: draw ? draw.startTime : null, draw: draw ? draw.duration : null,
           first_plot: m.first_plot ?? m.empty ?? null};
 }"""
 TIMELINE_STEPS = [("server", "server (first byte)"), ("transfer", "page transfer (last byte)"),
                   ("front_end", "front end loaded"), ("plotly_ready", "plotly.js ready"),
                   ("plotly_eval", "  of which plotly.js evaluation"),
+                  ("preview_shown", "preview shown (the front end shows the output)"),
                   ("preview_start", "preview's figure: drawing starts"), ("preview", "  and takes"),
                   ("draw_start", "live first figure: drawing starts"), ("draw", "  and takes"),
                   ("widgets", "live widgets shown (preview replaced)"),

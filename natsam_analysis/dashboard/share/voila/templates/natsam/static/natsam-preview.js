@@ -3,7 +3,7 @@
 // - its static HTML goes in front of the dashboard's widget output, in the same cell, as an inert
 //   element (no focus, no clicks, not read aloud) laid out like the widgets;
 // - its first figure is drawn with the page's plotly.js as soon as the front end shows the cell
-//   (performance measure "natsam-preview-draw");
+//   (performance mark "natsam-preview-shown", measure "natsam-preview-draw");
 // - the widget output is laid out in the same place but kept invisible until the live dashboard has
 //   drawn its own first figure (or shown an error); then the preview is removed and the live
 //   dashboard shown in one step (performance mark "natsam-live").
@@ -47,7 +47,7 @@
       if (!assets.has(name)) assets.set(name, JSON.parse(data.assets[name]));
       return assets.get(name);
     });
-    const [Plotly] = await Promise.all([plotly(), shown(place)]);
+    const [Plotly] = await Promise.all([plotly(), shown(place).then(() => performance.mark("natsam-preview-shown"))]);
     if (!place.isConnected) return; // the live dashboard came first
     const start = performance.now();
     await Plotly.newPlot(place, figure.data || [], figure.layout || {}, { ...(figure.config || {}), staticPlot: true });
