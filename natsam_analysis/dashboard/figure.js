@@ -1,7 +1,8 @@
 // The front end of natsam_analysis.dashboard.figure.PlotlyView: draws one plotly figure with the
 // partial plotly.js that the natsam Voila template serves, once on first display and with
 // Plotly.react on every change of the figure. Each draw is recorded as a performance measure
-// "natsam-figure-draw" (the dashboard benchmark reads them) and counted on the element.
+// "natsam-figure-draw" (the dashboard benchmark reads them) and counted on the element; a figure
+// that cannot be drawn says so in its place and in data-error (natsam-preview.js then shows it).
 
 const BUNDLE = "voila/templates/natsam/static/plotly-natsam.min.js";
 
@@ -27,8 +28,10 @@ function loadPlotly() {
         script.dataset.natsamPlotly = "";
         document.head.appendChild(script);
       }
+      const failed = () => reject(new Error(`plotly.js could not be loaded from ${script.src}`));
+      if (script.dataset.failed) failed(); // the template's script failed before this figure came
       script.addEventListener("load", () => resolve(window.Plotly));
-      script.addEventListener("error", () => reject(new Error(`plotly.js could not be loaded from ${script.src}`)));
+      script.addEventListener("error", failed);
     });
   }
   return window.natsamPlotly;
@@ -85,6 +88,7 @@ async function render({ model, el }) {
     [Plotly] = await Promise.all([loadPlotly(), laidOut(el)]);
   } catch (err) {
     el.textContent = model.get("error_text");
+    el.dataset.error = String(err);
     console.error(err);
     return;
   }

@@ -5,7 +5,8 @@ the page has drawn marks (bars, lines or markers, map paths), no output shows "J
 nothing is written to stderr, no console or page error occurs, no request leaves the machine, and
 the page is no wider than the screen (nothing to scroll sideways on a phone). Before the widgets,
 an inert preview shows the first screen, its first figure drawn, laid out exactly as the live
-dashboard that replaces it (``natsam_analysis.dashboard.preview``). The figures are drawn
+dashboard that replaces it (``natsam_analysis.dashboard.preview``); a page that cannot load plotly.js
+shows the live dashboard, its figures asking to reload. The figures are drawn
 by the dashboards' partial plotly.js (the version of the plotly package, the trace types of
 ``TRACE_TYPES``), each once, and neither jupyterlab-plotly's bundle nor MathJax (which Voila would
 load for LaTeX the dashboards do not show) is loaded. Every dashboard has the
@@ -25,7 +26,7 @@ from jupyter_core.paths import jupyter_path
 
 from natsam_analysis import config
 from natsam_analysis.dashboard import site
-from natsam_analysis.dashboard.figure import TRACE_TYPES
+from natsam_analysis.dashboard.figure import NOT_LOADED, TRACE_TYPES
 from natsam_analysis.i18n import DEMO_NOTE, label
 from natsam_analysis.panel import is_synthetic
 from natsam_analysis.serve import start_page_url
@@ -191,3 +192,17 @@ def test_long_indicator_names_stay_readable_on_a_phone(page, voila):
     hover = page.evaluate("() => document.querySelector('.hoverlayer .hovertext').textContent")
     assert any(hover.startswith(full) for full in bars["full"]), hover
     page.assert_clean()
+
+
+def test_without_plotly_the_live_dashboard_says_so_instead_of_its_preview(page, voila):
+    """If the page cannot load plotly.js, neither the preview nor the live figures can draw: the
+    preview gives way to the live dashboard, whose figures ask the viewer to reload the page."""
+    page.route("**/plotly-natsam.min.js", lambda route: route.abort())
+    root, n_figures, _ = DASHBOARDS["kommunprofil.ipynb"]
+    page.goto(voila.url("kommunprofil.ipynb"), timeout=TIMEOUT)
+    wait_until_live(page, root, TIMEOUT)
+    page.wait_for_function(f"() => document.querySelectorAll('.natsam-figure[data-error]').length === {n_figures}",
+                           timeout=TIMEOUT)
+    assert page.locator(".natsam-figure").all_inner_texts() == [NOT_LOADED] * n_figures
+    assert page.locator(".natsam-preview").count() == 0 and page.locator(PLOT).count() == 0
+    assert page.locator(f"{root} select").first.is_enabled()  # the controls are the live ones

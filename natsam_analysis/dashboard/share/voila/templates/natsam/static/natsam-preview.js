@@ -19,7 +19,7 @@
   function plotly() {
     if (window.Plotly) return Promise.resolve(window.Plotly);
     const script = document.querySelector("script[data-natsam-plotly]");
-    if (!script) return Promise.reject(new Error("the page loads no plotly.js"));
+    if (!script || script.dataset.failed) return Promise.reject(new Error("the page has no plotly.js"));
     return new Promise((resolve, reject) => {
       script.addEventListener("load", () => resolve(window.Plotly));
       script.addEventListener("error", () => reject(new Error(`plotly.js could not be loaded from ${script.src}`)));
