@@ -79,18 +79,23 @@ def _options(widget: widgets.widget_selection._Selection) -> str:
         for index, text in enumerate(widget._options_labels))
 
 
-def _box(widget: widgets.Box, render: Callable) -> str:
+def _inline(widget: widgets.DOMWidget, kind: str, content: str) -> str:
+    """A described control in ipywidgets' inline row: its label, then ``content``."""
+    classes = _classes(widget, "lm-Widget jupyter-widgets widget-inline-hbox", kind)
+    return f'<div class="{classes}"{_style(widget)}>{_label(widget)}{content}</div>'
+
+
+def _box(widget: widgets.Box) -> str:
     kind = "widget-hbox" if isinstance(widget, widgets.HBox) else "widget-vbox" if isinstance(widget, widgets.VBox) else ""
     classes = _classes(widget, "lm-Widget lm-Panel jupyter-widgets widget-container widget-box", *filter(None, [kind]))
-    return f'<div class="{classes}"{_style(widget)}>{"".join(render(child) for child in widget.children)}</div>'
+    return f'<div class="{classes}"{_style(widget)}>{"".join(static_html(child) for child in widget.children)}</div>'
 
 
-def _html(widget: widgets.HTML, render: Callable) -> str:
-    classes = _classes(widget, "lm-Widget jupyter-widgets widget-inline-hbox widget-html")
-    return f'<div class="{classes}"{_style(widget)}>{_label(widget)}<div class="widget-html-content">{widget.value}</div></div>'
+def _html(widget: widgets.HTML) -> str:
+    return _inline(widget, "widget-html", f'<div class="widget-html-content">{widget.value}</div>')
 
 
-def _toggle_buttons(widget: widgets.ToggleButtons, render: Callable) -> str:
+def _toggle_buttons(widget: widgets.ToggleButtons) -> str:
     width = widget.style.button_width
     style = f' style="width: {_attr(width)};"' if width else ""
     buttons = "".join(
@@ -100,44 +105,39 @@ def _toggle_buttons(widget: widgets.ToggleButtons, render: Callable) -> str:
     return f'<div class="{_classes(widget, "lm-Widget widget-toggle-buttons")}"{_style(widget)}>{_label(widget)}<div>{buttons}</div></div>'
 
 
-def _dropdown(widget: widgets.Dropdown, render: Callable) -> str:
-    classes = _classes(widget, "lm-Widget jupyter-widgets widget-inline-hbox widget-dropdown")
-    return f'<div class="{classes}"{_style(widget)}>{_label(widget)}<select>{_options(widget)}</select></div>'
+def _dropdown(widget: widgets.Dropdown) -> str:
+    return _inline(widget, "widget-dropdown", f"<select>{_options(widget)}</select>")
 
 
-def _select(widget: widgets.Select, render: Callable) -> str:
-    classes = _classes(widget, "lm-Widget jupyter-widgets widget-inline-hbox widget-select")
-    return (f'<div class="{classes}"{_style(widget)}>{_label(widget)}'
-            f'<select size="{int(widget.rows)}">{_options(widget)}</select></div>')
+def _select(widget: widgets.Select) -> str:
+    return _inline(widget, "widget-select", f'<select size="{int(widget.rows)}">{_options(widget)}</select>')
 
 
-def _combobox(widget: widgets.Combobox, render: Callable) -> str:
-    classes = _classes(widget, "lm-Widget jupyter-widgets widget-inline-hbox widget-text")
-    return (f'<div class="{classes}"{_style(widget)}>{_label(widget)}<input type="text" class="widget-input" '
-            f'placeholder="{_attr(widget.placeholder)}" value="{_attr(widget.value)}"></div>')
+def _combobox(widget: widgets.Combobox) -> str:
+    return _inline(widget, "widget-text", f'<input type="text" class="widget-input" placeholder="{_attr(widget.placeholder)}" '
+                                          f'value="{_attr(widget.value)}">')
 
 
-def _button(widget: widgets.Button, render: Callable) -> str:
+def _button(widget: widgets.Button) -> str:
     classes = _classes(widget, "lm-Widget jupyter-widgets jupyter-button widget-button")
     icon = f'<i class="fa fa-{_attr(widget.icon)}"></i>' if widget.icon else ""
     return f'<button class="{classes}"{_style(widget)}>{icon}{html.escape(widget.description)}</button>'
 
 
-def _float_slider(widget: widgets.FloatSlider, render: Callable) -> str:
-    classes = _classes(widget, "lm-Widget jupyter-widgets widget-inline-hbox widget-slider widget-hslider")
+def _float_slider(widget: widgets.FloatSlider) -> str:
     span = widget.max - widget.min
     percent = 100 * (widget.value - widget.min) / span if span else 0
     # noUiSlider moves the handle's origin (a tenth of the track wide) by its own width.
     origin = f"transform: translate({-(100 - percent) * 10:g}%, 0px); z-index: 4;"
     readout = format(widget.value, widget.readout_format) if widget.readout else ""
-    return (f'<div class="{classes}"{_style(widget)}>{_label(widget)}<div class="slider-container">'
-            '<div class="slider noUi-target noUi-ltr noUi-horizontal noUi-txt-dir-ltr"><div class="noUi-base">'
-            f'<div class="noUi-connects"></div><div class="noUi-origin" style="{origin}">'
-            '<div class="noUi-handle noUi-handle-lower"><div class="noUi-touch-area"></div></div></div></div></div></div>'
-            f'<div class="widget-readout">{html.escape(readout)}</div></div>')
+    return _inline(widget, "widget-slider widget-hslider", (
+        '<div class="slider-container"><div class="slider noUi-target noUi-ltr noUi-horizontal noUi-txt-dir-ltr">'
+        f'<div class="noUi-base"><div class="noUi-connects"></div><div class="noUi-origin" style="{origin}">'
+        '<div class="noUi-handle noUi-handle-lower"><div class="noUi-touch-area"></div></div></div></div></div></div>'
+        f'<div class="widget-readout">{html.escape(readout)}</div>'))
 
 
-def _figure(widget: PlotlyView, render: Callable) -> str:
+def _figure(widget: PlotlyView) -> str:
     layout = json.loads(widget.figure).get("layout", {})
     height = layout.get("height") or DEFAULT_FIGURE_HEIGHT
     return f'<div class="lm-Widget natsam-preview-figure" style="height: {float(height):g}px"></div>'
@@ -156,7 +156,7 @@ def static_html(widget: widgets.Widget) -> str:
     """The widget (and its children) as static HTML laid out like ipywidgets 8's views of it."""
     for cls in type(widget).__mro__:
         if cls in RENDERERS:
-            return RENDERERS[cls](widget, static_html)
+            return RENDERERS[cls](widget)
     raise NatsamError(f"A dashboard preview cannot show {type(widget).__name__} widgets. Use one of "
                       f"{_SHOWN}, or teach natsam_analysis/dashboard/preview.py to render it.")
 
